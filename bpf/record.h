@@ -1,0 +1,46 @@
+/* The record layout shared by the eBPF programs and the harness (servers/capture.ts mirrors it). */
+#ifndef EDL_RECORD_H
+#define EDL_RECORD_H
+
+/* Bytes copied from each packet; longer packets keep their true length in `len`. */
+#define DUMP_CAPTURE_MAX 1024
+
+/* Where the filter sends its dump. */
+enum dump_channel {
+	DUMP_CHANNEL_RINGBUF = 1,
+	DUMP_CHANNEL_TRACE_PIPE = 2,
+};
+
+/* What the filter returns: skb->len (keep everything) or a fixed value (0 drops, N trims). */
+enum dump_verdict {
+	DUMP_RETURN_LEN = 0,
+	DUMP_RETURN_VALUE = 1,
+};
+
+/* Written by userspace into the `config` map before the filter is attached. */
+struct dump_config {
+	__u32 tag;     /* 16-bit run tag: trace_pipe lines carry it so a reader can ignore strangers */
+	__u32 channel; /* enum dump_channel */
+	__u32 verdict; /* enum dump_verdict */
+	__u32 value;   /* the return value for DUMP_RETURN_VALUE */
+};
+
+/* Indexes into the `counters` map. */
+enum dump_counter {
+	DUMP_COUNTER_SEEN = 0,    /* packets the filter ran on (also the next sequence number) */
+	DUMP_COUNTER_LOST = 1,    /* records the ring buffer had no room for */
+	DUMP_COUNTER_MAX = 2,
+};
+
+/* One ring-buffer record per packet. */
+struct dump_record {
+	__u32 seq;      /* order in which the filter saw the packets */
+	__u32 len;      /* skb->len */
+	__u32 captured; /* bytes in data[] */
+	__u32 pkt_type; /* skb->pkt_type: PACKET_HOST, PACKET_OUTGOING, ... */
+	__u32 protocol; /* skb->protocol, network byte order (ETH_P_IP = 0x0800) */
+	__u32 ifindex;  /* skb->ifindex */
+	__u8 data[DUMP_CAPTURE_MAX];
+};
+
+#endif

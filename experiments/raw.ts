@@ -1,0 +1,32 @@
+import { defineExperiment } from './spec.ts';
+
+export default defineExperiment({
+  name: 'raw',
+  title: 'AF_INET SOCK_RAW, IPPROTO_TCP',
+  topology: 'loopback',
+  server: { program: 'raw', address: '127.0.0.1', port: 16962 },
+  filter: { object: 'dump', program: 'dump' },
+  transport: 'tcp',
+  traffic: {
+    command: ['ncat', '127.0.0.1', '16962'],
+    input: '0123456789\n',
+    display: 'echo 0123456789 | ncat 127.0.0.1 16962   (no listener: SYN, then the kernel answers RST|ACK)',
+    expectFailure: true,
+  },
+  // ncat exits on the RST, and raw delivery happens before TCP processes it: both copies are queued by then.
+  doneWhen: 'traffic-exit',
+  explanation:
+    'A raw IPv4 socket gets a copy of every incoming packet of its protocol. raw_rcv() pushes skb->data back ' +
+    'to the network header before queueing, so the filter and recv() both start at the IPv4 header, and the ' +
+    'server reads exactly the bytes the filter saw. The raw socket sees the SYN and the RST|ACK the kernel ' +
+    'answers with because no socket listens on the port.',
+  study: {
+    packets: [
+      { length: 60, startsWith: 'ipv4', tcpFlags: ['SYN'], payloadLength: 0 },
+      { length: 40, startsWith: 'ipv4', tcpFlags: ['RST', 'ACK'], payloadLength: 0 },
+    ],
+    reads: [60, 40],
+    userView: 'whole-packet',
+    knownDifferences: [],
+  },
+});

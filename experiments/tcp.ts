@@ -1,0 +1,41 @@
+import { defineExperiment } from './spec.ts';
+
+export default defineExperiment({
+  name: 'tcp',
+  title: 'AF_INET SOCK_STREAM (filter on the listening socket, attached after listen())',
+  topology: 'loopback',
+  server: { program: 'tcp', address: '127.0.0.1', port: 16962 },
+  filter: { object: 'dump', program: 'dump' },
+  transport: 'tcp',
+  traffic: {
+    command: ['ncat', '127.0.0.1', '16962'],
+    input: '0123456789\n',
+    display: 'echo 0123456789 | ncat 127.0.0.1 16962',
+  },
+  doneWhen: 'eof',
+  explanation:
+    'tcp_v4_rcv() runs the socket filter through tcp_filter(), i.e. sk_filter_trim_cap(sk, skb, th->doff * 4), ' +
+    'while skb->data points at the TCP header: the filter sees TCP header + payload, never the IP header. The ' +
+    'accepted socket inherits the listener\'s filter (sk_clone_lock() copies it), so the filter sees the whole ' +
+    'connection: handshake, data and FIN. recv() returns only the byte stream, which sits in the data ' +
+    'segment right after the TCP header (options included). The server detaches its filters at the peer\'s FIN, ' +
+    'before closing, so its own FIN and the last ACK are not part of the capture.',
+  study: {
+    packets: [
+      { length: 40, startsWith: 'tcp', tcpFlags: ['SYN'], payloadLength: 0 },
+      { length: 43, startsWith: 'tcp', tcpFlags: ['PSH', 'ACK'], payloadLength: 11 },
+      { length: 32, startsWith: 'tcp', tcpFlags: ['FIN', 'ACK'], payloadLength: 0 },
+    ],
+    reads: [11],
+    userView: 'payload',
+    knownDifferences: [
+      {
+        extraPacket: { tcpFlags: ['ACK'], payloadLength: 0 },
+        explanation:
+          'Since commit 8fac365f63c8 ("tcp: Add a tcp_filter hook before handle ack packet", 2017) the ' +
+          'listener\'s filter also runs on the ACK that completes the three-way handshake; the 2017 kernel ' +
+          'did not show it to the filter.',
+      },
+    ],
+  },
+});

@@ -1,0 +1,77 @@
+// Interprets observations: decodes each packet, masks what changes between runs, finds the user's bytes
+// inside the kernel's view, and compares the result with the 2017 study.
+import { decode, describe, type Decoded } from './decode.ts';
+import { applyMask, maskedRanges, type MaskedRange } from './mask.ts';
+import { compareWithStudy, type StudyVerdict } from './compare-study.ts';
+import type { ExperimentSpec } from '../experiments/spec.ts';
+import type { KernelPacket, Observations } from './observations.ts';
+
+export interface PacketAnalysis {
+  packet: KernelPacket;
+  decoded: Decoded;
+  /** One line: layers, addresses, ports (ephemeral ones as *), flags, payload size. */
+  summary: string;
+  masked: MaskedRange[];
+  /** The captured bytes with masked fields zeroed: what results/ shows. */
+  normalised: Uint8Array;
+}
+
+export interface ReadAnalysis {
+  bytes: Uint8Array;
+  /** Where these exact bytes sit in the kernel's view: packet index and byte offset, or null. */
+  foundIn: { packet: number; offset: number } | null;
+  masked: MaskedRange[];
+  normalised: Uint8Array;
+}
+
+export interface Analysis {
+  spec: ExperimentSpec;
+  observations: Observations;
+  packets: PacketAnalysis[];
+  reads: ReadAnalysis[];
+  study: StudyVerdict | null;
+}
+
+export function analyze(spec: ExperimentSpec, observations: Observations): Analysis {
+  const knownPorts = [spec.server.port];
+  const packets = observations.packets.map((packet): PacketAnalysis => {
+    const decoded = decode(packet.bytes, { transport: spec.transport, length: packet.length });
+    const masked = maskedRanges(decoded, { knownPorts });
+    return { packet, decoded, summary: describe(decoded, { knownPorts }), masked, normalised: applyMask(packet.bytes, masked) };
+  });
+  const reads = observations.reads.map(({ bytes }): ReadAnalysis => {
+    const foundIn = locate(bytes, packets);
+    // A read found in a packet is masked like those bytes of the packet; otherwise on its own.
+    const masked = foundIn
+      ? shiftRanges(packets[foundIn.packet].masked, foundIn.offset, bytes.length)
+      : maskedRanges(decode(bytes, { transport: spec.transport }), { knownPorts });
+    return { bytes, foundIn, masked, normalised: applyMask(bytes, masked) };
+  });
+  const study = spec.study ? compareWithStudy(spec.study, packets, reads) : null;
+  return { spec, observations, packets, reads, study };
+}
+
+/** Finds a read inside the kernel packets, preferring a match at a packet's payload offset. */
+export function locate(needle: Uint8Array, packets: PacketAnalysis[]): ReadAnalysis['foundIn'] {
+  let fallback: ReadAnalysis['foundIn'] = null;
+  for (const [index, { packet, decoded }] of packets.entries()) {
+    for (let offset = indexOf(packet.bytes, needle, 0); offset >= 0; offset = indexOf(packet.bytes, needle, offset + 1)) {
+      if (offset === decoded.payloadOffset || (offset === 0 && needle.length === packet.bytes.length)) {
+        return { packet: index, offset };
+      }
+      fallback ??= { packet: index, offset };
+    }
+  }
+  return fallback;
+}
+
+function shiftRanges(ranges: MaskedRange[], offset: number, length: number): MaskedRange[] {
+  return ranges
+    .filter((r) => r.offset >= offset && r.offset + r.length <= offset + length)
+    .map((r) => ({ ...r, offset: r.offset - offset }));
+}
+
+function indexOf(haystack: Uint8Array, needle: Uint8Array, from: number): number {
+  if (needle.length === 0) return -1;
+  return Buffer.from(haystack.buffer, haystack.byteOffset, haystack.byteLength).indexOf(needle, from);
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# First-use install, run before every npm script: Debian packages and node_modules, only what is missing.
+# Quiet and fast (a few ms) when everything is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(clang llvm libbpf-dev bpftool ncat iproute2)
+
+missing_packages() {
+  local installed p
+  installed=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${PACKAGES[@]}" 2>/dev/null | awk '$2 == "installed" { print $1 }' || true)
+  for p in "${PACKAGES[@]}"; do
+    grep -qxF "$p" <<<"$installed" || echo "$p"
+  done
+}
+
+missing=$(missing_packages | tr '\n' ' ' | sed 's/ $//')
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "bootstrap: missing Debian packages: $missing — run as root once so they can be installed" >&2
+    echo "bootstrap: (apt-get update && apt-get install $missing)" >&2
+    exit 4
+  fi
+  echo "bootstrap: installing Debian packages: $missing"
+  export DEBIAN_FRONTEND=noninteractive
+  if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null; }; then
+    echo "bootstrap: apt-get could not install: $missing — check the apt sources and the network, then run again" >&2
+    exit 4
+  fi
+fi
+
+# node_modules matches package-lock.json when the stamp holds the lock file's hash.
+stamp=node_modules/.bootstrap-lock-hash
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "bootstrap: installing npm packages (npm ci)"
+  if ! npm ci --no-audit --no-fund --loglevel=error >/dev/null; then
+    echo "bootstrap: npm ci failed — see the npm log above; is the npm registry reachable?" >&2
+    exit 4
+  fi
+  echo "$want" > "$stamp"
+fi

@@ -1,0 +1,140 @@
+// Entry point: `experiment <name…|all>` and `import <kernel-log> <user-log> --as <name> --out <dir>`.
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { cleanupAll, cleanupOnSignals } from './cleanup.ts';
+import { EXIT, HarnessError } from './errors.ts';
+import { importLogs } from './import-logs.ts';
+import { LOGS_DIR, RESULTS_DIR } from './paths.ts';
+import { runExperiments, type Outcome } from './run.ts';
+import { EXPERIMENTS, findExperiment } from '../experiments/index.ts';
+import type { ExperimentSpec } from '../experiments/spec.ts';
+
+const NAMES = EXPERIMENTS.map((e) => e.name).join(', ');
+
+const USAGE = `Usage:
+  npm run experiment -- <name…|all> [--channel ringbuf|trace_pipe] [--results DIR] [--logs DIR]
+  npm run import -- <kernelspace-log> <userspace-log> --as <name> --out DIR [--tag HEX] [--kernel RELEASE]
+
+Experiments: ${NAMES}.
+  --channel   how the filter hands its dump over: a BPF ring buffer (default) or trace_pipe, as in 2017
+  --results   where result folders go (default: results/)
+  --logs      where the raw kernel and server logs go, importable later (default: build/runs/)
+Import reads a trace_pipe log (this harness's or the 2017 study's format) and a server log, and writes the
+same report files into DIR.`;
+
+function usageError(message: string): HarnessError {
+  return new HarnessError(EXIT.usage, `${message}\n\n${USAGE}`);
+}
+
+/** parseArgs rejects unknown flags and missing values: those are usage errors. */
+function usageOnError<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw usageError((error as Error).message);
+  }
+}
+
+const HELP = { type: 'boolean', short: 'h' } as const;
+
+/** Experiment names from the command line; `all` means the whole catalogue. */
+export function selectExperiments(names: string[]): ExperimentSpec[] {
+  if (names.length === 0) throw usageError('name at least one experiment, or all');
+  if (names.includes('all')) return [...EXPERIMENTS];
+  return [...new Set(names)].map((name) => {
+    const spec = findExperiment(name);
+    if (!spec) throw usageError(`unknown experiment "${name}" (known: ${NAMES}, all)`);
+    return spec;
+  });
+}
+
+async function experimentCommand(args: string[]): Promise<number> {
+  const { values, positionals } = usageOnError(() =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        channel: { type: 'string', default: 'ringbuf' },
+        results: { type: 'string', default: RESULTS_DIR },
+        logs: { type: 'string', default: LOGS_DIR },
+        help: HELP,
+      },
+    }),
+  );
+  if (values.help) return help();
+  const { channel, results, logs } = values;
+  if (channel !== 'ringbuf' && channel !== 'trace_pipe') throw usageError(`unknown channel "${channel}"`);
+  const specs = selectExperiments(positionals);
+  const outcomes = await runExperiments(specs, { channel, resultsDir: results, logsDir: logs, log: console.log });
+  console.log(`\n${verdicts(outcomes, results)}`);
+  const failed = outcomes.find((o): o is Extract<Outcome, { error: HarnessError }> => 'error' in o);
+  return failed ? failed.error.code : EXIT.ok;
+}
+
+/** One line per experiment; `flat` when results sit directly in `dir` (import) rather than in dir/<name>. */
+function verdicts(outcomes: Outcome[], dir: string, flat = false): string {
+  const width = Math.max(...outcomes.map((o) => o.spec.name.length));
+  return outcomes
+    .map((o) => {
+      const name = o.spec.name.padEnd(width);
+      if ('error' in o) return `${name}  failed       ${o.error.message.split('\n')[0]}`;
+      const s = o.summary;
+      const first = [...new Set(s.kernel_view.packets.map((p) => p.starts_with))].join('/') || 'nothing';
+      const facts = `${s.kernel_view.packets.length} packet(s) from ${first}, ${s.user_view.reads.length} read(s)`;
+      const why = s.original.differences.map((d) => d.kind).join(', ');
+      return `${name}  ${s.original.status.padEnd(11)}  ${facts}${why ? ` — ${why}` : ''}  (${displayPath(join(dir, flat ? '' : s.experiment, 'report.md'))})`;
+    })
+    .join('\n');
+}
+
+/** Relative to the working directory when inside it, absolute otherwise. */
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith('..') ? path : rel;
+}
+
+async function importCommand(args: string[]): Promise<number> {
+  const { values, positionals } = usageOnError(() =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: { as: { type: 'string' }, out: { type: 'string' }, tag: { type: 'string' }, kernel: { type: 'string' }, help: HELP },
+    }),
+  );
+  if (values.help) return help();
+  if (positionals.length !== 2) throw usageError('import takes two files: the kernelspace log and the userspace log');
+  if (!values.as) throw usageError('--as is required: which experiment the logs come from');
+  if (!values.out) throw usageError('--out is required: the folder to write the report into');
+  const [spec] = selectExperiments([values.as]);
+  const tag = values.tag === undefined ? undefined : Number.parseInt(values.tag, 16);
+  if (tag !== undefined && !(tag >= 0 && tag <= 0xffff)) throw usageError(`--tag takes a 16-bit hex number, not "${values.tag}"`);
+  const [kernelLog, userLog] = positionals;
+  const summary = importLogs({ spec, kernelLog, userLog, out: values.out, tag, kernel: values.kernel });
+  console.log(verdicts([{ spec, summary }], values.out, true));
+  return EXIT.ok;
+}
+
+function help(): number {
+  console.log(USAGE);
+  return EXIT.ok;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === 'experiment') return experimentCommand(rest);
+  if (command === 'import') return importCommand(rest);
+  if (command === undefined || command === '--help' || command === '-h') return help();
+  throw usageError(`unknown command "${command}"`);
+}
+
+cleanupOnSignals();
+let code: number;
+try {
+  code = await main(process.argv.slice(2));
+} catch (error) {
+  const e = error instanceof HarnessError ? error : new HarnessError(EXIT.bug, `unexpected failure: ${(error as Error).stack}`);
+  console.error(`error: ${e.message}`);
+  code = e.code;
+}
+await cleanupAll();
+process.exit(code);

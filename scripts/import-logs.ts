@@ -1,0 +1,54 @@
+// Brings in captures made elsewhere (this harness's logs or the 2017 study's) and reports on them alike.
+import { readFileSync } from 'node:fs';
+import { analyze } from './analyze.ts';
+import { DumpLogError, parseKernelLog, parseUserLog } from './dumplog.ts';
+import { EXIT, HarnessError } from './errors.ts';
+import { writeResults } from './report.ts';
+import { buildSummary, type Summary } from './summary.ts';
+import type { ExperimentSpec } from '../experiments/spec.ts';
+
+export interface ImportOptions {
+  spec: ExperimentSpec;
+  kernelLog: string;
+  userLog: string;
+  out: string;
+  tag?: number;
+  kernel?: string;
+}
+
+function readLog(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new HarnessError(EXIT.usage, `cannot read ${path}: ${(error as Error).message}`);
+  }
+}
+
+function parseLog<T>(path: string, parse: (text: string) => T): T {
+  try {
+    return parse(readLog(path));
+  } catch (error) {
+    if (error instanceof DumpLogError) throw new HarnessError(EXIT.usage, `${path}: ${error.message}`);
+    throw error;
+  }
+}
+
+export function importLogs(opts: ImportOptions): Summary {
+  const kernel = parseLog(opts.kernelLog, (text) => parseKernelLog(text, { tag: opts.tag }));
+  if (opts.tag === undefined && kernel.tags.length > 1) {
+    const tags = kernel.tags.map((t) => t.toString(16)).join(', ');
+    throw new HarnessError(EXIT.usage, `${opts.kernelLog} holds the lines of several runs (tags ${tags}): pick one with --tag`);
+  }
+  const reads = parseLog(opts.userLog, parseUserLog);
+  const analysis = analyze(opts.spec, {
+    experiment: opts.spec.name,
+    kernel: opts.kernel ?? 'unknown',
+    channel: 'import',
+    packets: kernel.packets,
+    reads,
+    lost: 0,
+  });
+  const summary = buildSummary(analysis, null);
+  writeResults(opts.out, analysis, summary);
+  return summary;
+}

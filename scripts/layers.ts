@@ -1,0 +1,21 @@
+// Names shared by decoding, analysis and reports.
+
+/** The first layer visible in a view, as summary.json names it. */
+export type LayerName = 'ethernet' | 'ipv4' | 'ipv6' | 'tcp' | 'udp' | 'icmp' | 'sctp' | 'payload';
+
+/** The transport protocol an experiment's traffic uses: it disambiguates a view that starts past IP. */
+export type Transport = 'tcp' | 'udp' | 'sctp' | 'icmp';
+
+/** TCP flag names in header bit order, as reports print them. */
+export const TCP_FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'] as const;
+export type TcpFlag = (typeof TCP_FLAG_NAMES)[number];
+
+/** skb->pkt_type values (include/uapi/linux/if_packet.h), as reports name them. */
+export const PKT_TYPE_NAMES: Record<number, string> = {
+  0: 'host',
+  1: 'broadcast',
+  2: 'multicast',
+  3: 'otherhost',
+  4: 'outgoing',
+  5: 'loopback',
+};

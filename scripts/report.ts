@@ -1,0 +1,135 @@
+// Writes one experiment's result folder: report.md, summary.json and the two hex dumps.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hexdump } from './hexdump.ts';
+import { shapeName } from './compare-study.ts';
+import type { Analysis } from './analyze.ts';
+import type { Summary } from './summary.ts';
+
+export const RESULT_FILES = ['report.md', 'summary.json', 'kernelspace.txt', 'userspace.txt'] as const;
+
+/** Replaces a file in one step: a reader never sees half of it, a failure never truncates it. */
+export function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+export function writeResults(dir: string, a: Analysis, s: Summary): void {
+  mkdirSync(dir, { recursive: true });
+  writeAtomic(join(dir, 'summary.json'), JSON.stringify(s, null, 2) + '\n');
+  writeAtomic(join(dir, 'kernelspace.txt'), renderKernelDump(a, s));
+  writeAtomic(join(dir, 'userspace.txt'), renderUserDump(a, s));
+  writeAtomic(join(dir, 'report.md'), renderReport(a, s));
+}
+
+function renderKernelDump(a: Analysis, s: Summary): string {
+  const head = [
+    `# What the eBPF filter saw: ${a.spec.title}`,
+    `# kernel ${s.kernel}, channel ${s.channel}; ${s.kernel_view.packets.length} packet(s); masked bytes are xx`,
+  ];
+  const blocks = s.kernel_view.packets.map((p, i) => {
+    const meta = [p.pkt_type && `pkt_type ${p.pkt_type}`, p.protocol && `protocol ${p.protocol}`, p.ifindex !== null && `ifindex ${p.ifindex}`];
+    const captured = p.captured < p.length ? `, first ${p.captured} B captured` : '';
+    return [
+      `packet #${i}: ${p.length} B${captured}${meta.some(Boolean) ? ` (${meta.filter(Boolean).join(', ')})` : ''}`,
+      p.summary,
+      hexdump(a.packets[i].packet.bytes, p.masked),
+    ].join('\n');
+  });
+  return [head.join('\n'), ...blocks].join('\n\n') + '\n';
+}
+
+function renderUserDump(a: Analysis, s: Summary): string {
+  const head = [
+    `# What the server's recv() returned: ${a.spec.title}`,
+    `# ${s.user_view.reads.length} read(s); masked bytes are xx`,
+  ];
+  const blocks = s.user_view.reads.map((r, i) =>
+    [`read #${i}: ${r.length} B — ${whereFound(r.found_in)}`, hexdump(a.reads[i].bytes, r.masked)].join('\n'),
+  );
+  return [head.join('\n'), ...blocks].join('\n\n') + '\n';
+}
+
+function whereFound(f: Summary['user_view']['reads'][number]['found_in']): string {
+  return f ? `the bytes of kernel packet #${f.packet} from offset ${f.offset}` : 'not found in any kernel packet';
+}
+
+/** Markdown table cell: a literal | would end the cell. */
+export function cell(text: string): string {
+  return text.replace(/\|/g, '\\|');
+}
+
+const layerName: Record<string, string> = {
+  ethernet: 'Ethernet',
+  ipv4: 'IPv4',
+  ipv6: 'IPv6',
+  tcp: 'TCP',
+  udp: 'UDP',
+  icmp: 'ICMP',
+  sctp: 'SCTP',
+  payload: 'payload',
+};
+
+function renderReport(a: Analysis, s: Summary): string {
+  const packets = s.kernel_view.packets;
+  const readsIn = (i: number) =>
+    s.user_view.reads
+      .flatMap((r, j) => (r.found_in?.packet === i ? [`read #${j} at offset ${r.found_in.offset}`] : []))
+      .join(', ') || '—';
+  const lines = [
+    `# ${s.experiment}: ${s.title}`,
+    '',
+    `Kernel \`${s.kernel}\`, channel \`${s.channel}\`. Traffic: \`${s.traffic}\`.`,
+    '',
+    `**The filter saw ${packets.length} packet(s); the server's recv() returned ${s.user_view.reads.length} time(s).**`,
+    s.kernel_view.lost > 0 ? `\n**${s.kernel_view.lost} record(s) were lost: the ring buffer was full.**` : '',
+    '',
+    '## What the filter saw',
+    '',
+    '| # | length | first layer | TCP flags | payload | user bytes | decoded |',
+    '|---|---|---|---|---|---|---|',
+    ...packets.map(
+      (p, i) =>
+        `| ${i} | ${p.length} B | ${layerName[p.starts_with]} | ${p.tcp_flags?.join(', ') || '—'} | ${p.payload_length} B at offset ${p.payload_offset} | ${readsIn(i)} | ${cell(p.summary)} |`,
+    ),
+    '',
+    '## What the server received',
+    '',
+    '| # | length | where these bytes are in the filter\'s view |',
+    '|---|---|---|',
+    ...s.user_view.reads.map((r, i) => `| ${i} | ${r.length} B | ${whereFound(r.found_in)} |`),
+    '',
+    '## Why',
+    '',
+    a.spec.explanation,
+    '',
+    ...renderStudy(a, s),
+    '## Files',
+    '',
+    '- `kernelspace.txt`: one hex dump per packet the filter saw, headed by its length and decoded layers.',
+    '- `userspace.txt`: one hex dump per read.',
+    '- `summary.json`: all of the above, machine-readable.',
+    '',
+    `Masking: ${s.masking}`,
+    '',
+  ];
+  return lines.join('\n').replace(/\n{3,}/g, '\n\n');
+}
+
+function renderStudy(a: Analysis, s: Summary): string[] {
+  const study = a.spec.study;
+  if (!study) return [];
+  const then = study.packets.map((p) => `${shapeName(p)} from ${layerName[p.startsWith]}`).join(', ');
+  const { status, differences } = s.original;
+  return [
+    `## Against the 2017 study: ${status}`,
+    '',
+    `In 2017 the filter saw ${study.packets.length} packet(s): ${then}; the server read ${study.reads.map((n) => `${n} B`).join(', ')}.`,
+    '',
+    ...(differences.length === 0
+      ? ['This run shows the same packets, layers, lengths and reads.']
+      : differences.map((d) => `- **${d.kind}**: ${d.description}. ${d.explanation ? `*Why:* ${d.explanation}` : '*Why:* not known to the harness.'}`)),
+    '',
+  ];
+}

@@ -1,0 +1,61 @@
+// Runs experiments end to end: capture → analysis → results/<name>/, then the overview.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { analyze } from './analyze.ts';
+import { buildBpf } from './build-bpf.ts';
+import { capture } from './capture.ts';
+import { renderKernelLog, renderUserLog } from './dumplog.ts';
+import { HarnessError, EXIT } from './errors.ts';
+import { writeOverview } from './overview.ts';
+import { requireRoot, requireTools } from './preflight.ts';
+import { writeResults } from './report.ts';
+import { buildSummary, type Summary } from './summary.ts';
+import { toolVersions } from './tools.ts';
+import { EXPERIMENTS } from '../experiments/index.ts';
+import type { ExperimentSpec } from '../experiments/spec.ts';
+import type { CaptureChannel } from '../servers/protocol.ts';
+
+export interface RunOptions {
+  channel: CaptureChannel;
+  resultsDir: string;
+  /** Where the raw kernel and server logs go (importable with `npm run import`). */
+  logsDir: string;
+  log: (line: string) => void;
+}
+
+export type Outcome = { spec: ExperimentSpec; summary: Summary } | { spec: ExperimentSpec; error: HarnessError };
+
+/** Runs each experiment in turn; one failing does not stop the others. */
+export async function runExperiments(specs: ExperimentSpec[], opts: RunOptions): Promise<Outcome[]> {
+  requireRoot('npm run experiment');
+  await requireTools();
+  const built = await buildBpf();
+  opts.log(`[setup] BPF objects ${built.length ? `compiled: ${built.join(', ')}` : 'up to date'}`);
+  const tools = await toolVersions();
+  const outcomes: Outcome[] = [];
+  for (const spec of specs) {
+    const progress = (line: string) => opts.log(`[${spec.name}] ${line}`);
+    try {
+      const { observations, rawKernelLog } = await capture(spec, opts.channel, progress);
+      const logDir = join(opts.logsDir, spec.name);
+      mkdirSync(logDir, { recursive: true });
+      writeFileSync(join(logDir, 'kernelspace.log'), rawKernelLog ?? renderKernelLog(observations.packets));
+      writeFileSync(join(logDir, 'userspace.log'), renderUserLog(observations.reads));
+      const analysis = analyze(spec, observations);
+      const summary = buildSummary(analysis, tools);
+      writeResults(join(opts.resultsDir, spec.name), analysis, summary);
+      progress(
+        `${observations.packets.length} packet(s) seen by the filter, ${observations.reads.length} read(s); ` +
+          `wrote ${join(opts.resultsDir, spec.name)}/ (raw logs in ${join(opts.logsDir, spec.name)}/)`,
+      );
+      outcomes.push({ spec, summary });
+    } catch (error) {
+      const harnessError =
+        error instanceof HarnessError ? error : new HarnessError(EXIT.bug, `unexpected failure: ${(error as Error).stack}`);
+      progress(`FAILED: ${harnessError.message}`);
+      outcomes.push({ spec, error: harnessError });
+    }
+  }
+  writeOverview(opts.resultsDir, EXPERIMENTS.map((e) => e.name));
+  return outcomes;
+}

@@ -1,0 +1,105 @@
+// Starts a server (servers/<kind>.ts) inside a namespace and follows its JSON-lines messages.
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { execa, type ResultPromise } from 'execa';
+import { onCleanup } from './cleanup.ts';
+import { EXIT, HarnessError } from './errors.ts';
+import { ROOT, SERVERS_DIR } from './paths.ts';
+import type { ServerConfig, ServerMessage } from '../servers/protocol.ts';
+
+export interface ServerProcess {
+  /** Every message so far, in order. */
+  messages: ServerMessage[];
+  /** Resolves when a message satisfies the predicate (checked against past messages too). */
+  waitFor(what: string, predicate: (all: ServerMessage[]) => boolean, timeoutMs: number): Promise<void>;
+  /** Closes stdin (the stop signal) and waits for the final `done`. */
+  stop(timeoutMs: number): Promise<Extract<ServerMessage, { type: 'done' }>>;
+  /** Kills the server if it still runs (after a failure); harmless after stop(). */
+  kill(): Promise<void>;
+}
+
+function configArgs(c: ServerConfig): string[] {
+  const args = ['--object', c.object, '--program', c.program, '--channel', c.channel, '--tag', String(c.tag)];
+  args.push('--address', c.address, '--port', String(c.port));
+  if (c.returnValue !== undefined) args.push('--return', String(c.returnValue));
+  return args;
+}
+
+export async function startServer(
+  kind: string,
+  nsExec: string[],
+  config: ServerConfig,
+  readyTimeoutMs: number,
+): Promise<ServerProcess> {
+  const [cmd, ...prefix] = nsExec;
+  const child: ResultPromise = execa(
+    cmd,
+    [...prefix, process.execPath, '--import', 'tsx', join(SERVERS_DIR, `${kind}.ts`), ...configArgs(config)],
+    { cwd: ROOT, stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', reject: false, buffer: { stdout: false, stderr: true } },
+  );
+  const kill = onCleanup(`server ${kind} (pid ${child.pid})`, async () => {
+    child.kill('SIGKILL');
+    await child;
+  });
+  const messages: ServerMessage[] = [];
+  const waiters = new Set<() => void>();
+  const lines = createInterface({ input: child.stdout! });
+  lines.on('line', (line) => {
+    messages.push(JSON.parse(line) as ServerMessage);
+    for (const w of waiters) w();
+  });
+  let exited = false;
+  // Exit counts once stdout is fully read too, so a last message is never mistaken for silence.
+  const exit = Promise.all([child, once(lines, 'close')]).then(([result]) => {
+    exited = true;
+    for (const w of waiters) w();
+    return result;
+  });
+
+  const failure = async (what: string) => {
+    const result = await exit;
+    const error = messages.find((m) => m.type === 'error');
+    const reason = error?.type === 'error' ? error.message : `exit ${result.exitCode ?? result.signal}`;
+    const code = /bpf_object__load|bpf_object__open/.test(reason) ? EXIT.bpfLoad : EXIT.runFailed;
+    const stderr = String(result.stderr ?? '').trim();
+    return new HarnessError(code, `server ${kind} failed ${what}: ${reason}${stderr ? `\n${stderr}` : ''}`);
+  };
+
+  const waitFor: ServerProcess['waitFor'] = (what, predicate, timeoutMs) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new HarnessError(EXIT.runFailed, `timed out after ${timeoutMs} ms waiting for ${what}`));
+      }, timeoutMs);
+      const check = () => {
+        const done = predicate(messages);
+        if (!done && !exited) return;
+        waiters.delete(check);
+        clearTimeout(timer);
+        if (done) resolve();
+        else failure(`before ${what}`).then(reject, reject);
+      };
+      waiters.add(check);
+      check();
+    });
+
+  try {
+    await waitFor(`server ${kind} to attach its filter`, (all) => all.some((m) => m.type === 'ready'), readyTimeoutMs);
+  } catch (error) {
+    await kill();
+    throw error;
+  }
+  return {
+    messages,
+    waitFor,
+    kill,
+    async stop(timeoutMs) {
+      child.stdin!.end();
+      await waitFor(`server ${kind} to stop`, (all) => all.some((m) => m.type === 'done'), timeoutMs);
+      await exit;
+      await kill();
+      return messages.find((m) => m.type === 'done') as Extract<ServerMessage, { type: 'done' }>;
+    },
+  };
+}
