@@ -65,10 +65,13 @@ export function locate(needle: Uint8Array, packets: PacketAnalysis[]): ReadAnaly
   return fallback;
 }
 
+/** The parts of a packet's masked ranges that fall inside [offset, offset + length), relative to offset. */
 function shiftRanges(ranges: MaskedRange[], offset: number, length: number): MaskedRange[] {
-  return ranges
-    .filter((r) => r.offset >= offset && r.offset + r.length <= offset + length)
-    .map((r) => ({ ...r, offset: r.offset - offset }));
+  return ranges.flatMap((r) => {
+    const start = Math.max(r.offset, offset);
+    const end = Math.min(r.offset + r.length, offset + length);
+    return end > start ? [{ ...r, offset: start - offset, length: end - start }] : [];
+  });
 }
 
 function indexOf(haystack: Uint8Array, needle: Uint8Array, from: number): number {

@@ -29,16 +29,36 @@ export async function cleanupAll(): Promise<void> {
   }
 }
 
-let signalled = false;
+let exiting = false;
 
-/** On SIGINT/SIGTERM: clean up, then exit 130/143. A second signal during cleanup is ignored. */
-export function cleanupOnSignals(): void {
-  const handler = (signal: NodeJS.Signals) => {
-    if (signalled) return;
-    signalled = true;
-    process.stderr.write(`\n${signal}: cleaning up…\n`);
-    void cleanupAll().finally(() => process.exit(signal === 'SIGINT' ? EXIT.interrupted : 143));
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
+/** True once a signal or crash has started the exit: long loops should stop starting new work. */
+export function interrupted(): boolean {
+  return exiting;
+}
+
+/** The normal end: clean up and exit with `code`, unless a signal or crash is already doing so. */
+export async function exitAfterCleanup(code: number): Promise<void> {
+  if (exiting) return;
+  exiting = true;
+  await cleanupAll();
+  process.exit(code);
+}
+
+function cleanupAndExit(reason: string, code: number): void {
+  if (exiting) return;
+  exiting = true;
+  process.stderr.write(`\n${reason}: cleaning up…\n`);
+  void cleanupAll().finally(() => process.exit(code));
+}
+
+/** SIGINT/SIGTERM exit 130/143 and a crash exits 1, each after cleaning up. A closed stdout (`| head`)
+ *  must not crash a run halfway: further output is dropped instead. */
+export function cleanupOnExit(): void {
+  process.on('SIGINT', () => cleanupAndExit('SIGINT', EXIT.interrupted));
+  process.on('SIGTERM', () => cleanupAndExit('SIGTERM', 143));
+  process.on('uncaughtException', (error) => cleanupAndExit(`unexpected failure: ${error.stack}`, EXIT.bug));
+  process.on('unhandledRejection', (error) => cleanupAndExit(`unexpected failure: ${String(error)}`, EXIT.bug));
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
 }

@@ -1,7 +1,7 @@
 // Entry point: `experiment <name…|all>` and `import <kernel-log> <user-log> --as <name> --out <dir>`.
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cleanupAll, cleanupOnSignals } from './cleanup.ts';
+import { cleanupOnExit, exitAfterCleanup } from './cleanup.ts';
 import { EXIT, HarnessError } from './errors.ts';
 import { importLogs } from './import-logs.ts';
 import { LOGS_DIR, RESULTS_DIR } from './paths.ts';
@@ -127,7 +127,7 @@ async function main(argv: string[]): Promise<number> {
   throw usageError(`unknown command "${command}"`);
 }
 
-cleanupOnSignals();
+cleanupOnExit();
 let code: number;
 try {
   code = await main(process.argv.slice(2));
@@ -136,5 +136,4 @@ try {
   console.error(`error: ${e.message}`);
   code = e.code;
 }
-await cleanupAll();
-process.exit(code);
+await exitAfterCleanup(code);

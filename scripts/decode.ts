@@ -74,7 +74,7 @@ function num(layer: Layer | undefined, name: string): number | undefined {
 
 function internetChecksumOk(b: Uint8Array): boolean {
   let sum = 0;
-  for (let i = 0; i < b.length; i += 2) sum += (b[i] << 8) | (b[i + 1] ?? 0);
+  for (let i = 0; i < b.length; i += 2) sum += (b[i] << 8) | b[i + 1]; // headers are whole 32-bit words
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
   return sum === 0xffff;
 }

@@ -130,7 +130,7 @@ export function parseKernelLog(text: string, opts: { tag?: number } = {}): Parse
     }
     const msg = classify(message);
     if (msg.kind === 'header' && msg.side === 'Userspace') {
-      fail(n, 'found a "Userspace: Received" header: this looks like a userspace (server output) log, not a kernel log; use parseUserLog');
+      fail(n, 'found a "Userspace: Received" header: this looks like a userspace (server output) log, not a kernel log');
     }
     // With a tag, the study's untagged lines belong to someone else.
     if (!keyed && wanted !== undefined) return;
@@ -193,7 +193,7 @@ export function parseUserLog(text: string): UserRead[] {
     const { message, traced } = messageOf(raw);
     const msg = classify(message);
     if (traced || KEY.test(message) || msg.kind === 'meta' || (msg.kind === 'header' && msg.side === 'Kernelspace')) {
-      throw new DumpLogError(n, 'this looks like a kernel log (trace_pipe / "Kernelspace:" lines), not a userspace one; use parseKernelLog');
+      throw new DumpLogError(n, 'this looks like a kernel log (trace_pipe / "Kernelspace:" lines), not a userspace one');
     }
     const read = reads.at(-1);
     if (msg.kind === 'header') reads.push({ label: 'read', line: n, length: msg.length, bytes: [] });

@@ -28,7 +28,9 @@ function parseLog<T>(path: string, parse: (text: string) => T): T {
   try {
     return parse(readLog(path));
   } catch (error) {
-    if (error instanceof DumpLogError) throw new HarnessError(EXIT.usage, `${path}: ${error.message}`);
+    if (error instanceof DumpLogError) {
+      throw new HarnessError(EXIT.usage, `${path}: ${error.message} (import takes the kernelspace log first, then the userspace log)`);
+    }
     throw error;
   }
 }

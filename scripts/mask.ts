@@ -48,7 +48,7 @@ export function maskedRanges(d: Decoded, opts: { knownPorts: number[] }): Masked
 }
 
 export function applyMask(bytes: Uint8Array, ranges: MaskedRange[]): Uint8Array {
-  const out = bytes.slice();
+  const out = Uint8Array.from(bytes); // a copy: Buffer.prototype.slice would alias the input
   for (const r of ranges) out.fill(0, r.offset, r.offset + r.length);
   return out;
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { analyze } from './analyze.ts';
 import { buildBpf } from './build-bpf.ts';
 import { capture } from './capture.ts';
+import { interrupted } from './cleanup.ts';
 import { renderKernelLog, renderUserLog } from './dumplog.ts';
 import { HarnessError, EXIT } from './errors.ts';
 import { writeOverview } from './overview.ts';
@@ -34,6 +35,7 @@ export async function runExperiments(specs: ExperimentSpec[], opts: RunOptions):
   const tools = await toolVersions();
   const outcomes: Outcome[] = [];
   for (const spec of specs) {
+    if (interrupted()) break;
     const progress = (line: string) => opts.log(`[${spec.name}] ${line}`);
     try {
       const { observations, rawKernelLog } = await capture(spec, opts.channel, progress);

@@ -1,15 +1,18 @@
 // Sends an experiment's traffic from inside its namespace.
 import { execa } from 'execa';
+import { onCleanup } from './cleanup.ts';
 import { EXIT, HarnessError } from './errors.ts';
 import type { Traffic } from '../experiments/spec.ts';
 
 export async function sendTraffic(nsExec: string[], traffic: Traffic, timeoutMs: number): Promise<void> {
   const [cmd, ...prefix] = nsExec;
-  const result = await execa(cmd, [...prefix, ...traffic.command], {
-    input: traffic.input,
-    reject: false,
-    timeout: timeoutMs,
+  const child = execa(cmd, [...prefix, ...traffic.command], { input: traffic.input, reject: false, timeout: timeoutMs });
+  const stop = onCleanup(`traffic (pid ${child.pid})`, async () => {
+    child.kill('SIGKILL');
+    await child;
   });
+  const result = await child;
+  await stop();
   if (result.timedOut) {
     throw new HarnessError(EXIT.runFailed, `traffic did not finish within ${timeoutMs} ms: ${traffic.display}`);
   }

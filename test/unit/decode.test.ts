@@ -1,44 +1,14 @@
 import t from 'tap';
 import { decode, describe } from '../../scripts/decode.ts';
 import type { Transport } from '../../scripts/layers.ts';
+import {
+  FIN, ICMP_ECHO, LO4, LO6, PAYLOAD, PSH, RST4, SYN4, SYN6, TCP_PSH_ACK, TCP_RST_ACK, UDP, UDP_ONLY, hex, ipv4, known,
+} from '../fixtures/packets.ts';
 
-const hex = (s: string) => Uint8Array.from(s.trim().split(/\s+/), (x) => parseInt(x, 16));
-const ascii = (s: string) => Array.from(Buffer.from(s), (x) => x.toString(16).padStart(2, '0')).join(' ');
-
-/** Fills in the IPv4 header checksum of the header at `at`, as the kernel would have. */
-function ipv4(b: Uint8Array, at = 0): Uint8Array {
-  const end = at + (b[at] & 0xf) * 4;
-  b[at + 10] = b[at + 11] = 0;
-  let sum = 0;
-  for (let i = at; i < end; i += 2) sum += (b[i] << 8) | b[i + 1];
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  b[at + 10] = ~sum >> 8 & 0xff;
-  b[at + 11] = ~sum & 0xff;
-  return b;
-}
-
-const LO4 = '7f 00 00 01 7f 00 00 01';
-const LO6 = '00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 01';
-// MSS 65495, SACK_PERM, TS, NOP, WS 7: what Linux puts in a SYN on lo.
-const SYN_OPTIONS = '02 04 ff d7 04 02 08 0a 9a bc de f0 00 00 00 00 01 03 03 07';
-const TCP_SYN = `93 80 42 42 1a 2b 3c 4d 00 00 00 00 a0 02 ff d7 fe 30 00 00 ${SYN_OPTIONS}`;
-const TCP_RST_ACK = '42 42 93 80 00 00 00 00 1a 2b 3c 4e 50 14 00 00 fe 28 00 00';
-const TCP_FIN_ACK = '93 80 42 42 1a 2b 3c 59 7c 11 22 33 80 11 02 00 fe 28 00 00 01 01 08 0a 9a bc de f5 9a bc de f4';
-const TCP_PSH_ACK = '93 80 42 42 1a 2b 3c 4e 7c 11 22 33 80 18 02 00 fe 33 00 00 01 01 08 0a 9a bc de f1 9a bc de f0';
-const PAYLOAD = ascii('0123456789\n');
-const UDP = `9c 40 42 42 00 13 fe 26 ${ascii('hello world')}`;
-
-const SYN4 = ipv4(hex(`45 00 00 3c 5d 2e 40 00 40 06 00 00 ${LO4} ${TCP_SYN}`));
-const RST4 = ipv4(hex(`45 00 00 28 00 00 40 00 40 06 00 00 ${LO4} ${TCP_RST_ACK}`));
-const FIN = hex(TCP_FIN_ACK);
-const PSH = hex(`${TCP_PSH_ACK} ${PAYLOAD}`);
-const UDP_ONLY = hex(UDP);
 const UDP4 = ipv4(hex(`45 00 00 27 8f 01 40 00 40 11 00 00 ${LO4} ${UDP}`));
-const SYN6 = hex(`60 0a bc de 00 28 06 40 ${LO6} ${LO6} ${TCP_SYN}`);
 const ETH_RST4 = ipv4(hex(`00 00 00 00 00 00 00 00 00 00 00 00 08 00 45 00 00 28 00 00 40 00 40 06 00 00 ${LO4} ${TCP_RST_ACK}`), 14);
 const PSH4 = ipv4(hex(`45 00 00 3f 5d 2f 40 00 40 06 00 00 ${LO4} ${TCP_PSH_ACK} ${PAYLOAD}`));
 
-const known = { knownPorts: [16962] };
 const names = (b: Uint8Array, transport: Transport, length?: number) =>
   decode(b, { transport, length }).layers.map((l) => [l.name, l.offset, l.length]);
 const fields = (b: Uint8Array, transport: Transport, layer: string) =>
@@ -172,7 +142,7 @@ t.test('IPv4 header checksum decides', async (t) => {
 });
 
 t.test('ICMP and SCTP under IPv4', async (t) => {
-  const echo = ipv4(hex(`45 00 00 1c 12 34 40 00 40 01 00 00 ${LO4} 08 00 f7 fe 00 01 00 00`));
+  const echo = ipv4(hex(`45 00 00 1c 12 34 40 00 40 01 00 00 ${LO4} ${ICMP_ECHO}`));
   const i = decode(echo, { transport: 'icmp' });
   t.same(names(echo, 'icmp'), [['ipv4', 0, 20], ['icmp', 20, 8], ['payload', 28, 0]]);
   t.same(fields(echo, 'icmp', 'icmp'), { type: 8, code: 0, checksum: 0xf7fe, identifier: 1, sequence: 0 });

@@ -2,25 +2,7 @@ import t from 'tap';
 import { decode } from '../../scripts/decode.ts';
 import { applyMask, maskedRanges } from '../../scripts/mask.ts';
 import type { Transport } from '../../scripts/layers.ts';
-
-const hex = (s: string) => Uint8Array.from(s.trim().split(/\s+/), (x) => parseInt(x, 16));
-
-/** Fills in the IPv4 header checksum, as the kernel would have. */
-function ipv4(b: Uint8Array): Uint8Array {
-  b[10] = b[11] = 0;
-  let sum = 0;
-  for (let i = 0; i < (b[0] & 0xf) * 4; i += 2) sum += (b[i] << 8) | b[i + 1];
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  b[10] = (~sum >> 8) & 0xff;
-  b[11] = ~sum & 0xff;
-  return b;
-}
-
-const LO4 = '7f 00 00 01 7f 00 00 01';
-const LO6 = '00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 01';
-const TCP_SYN = '93 80 42 42 1a 2b 3c 4d 00 00 00 00 a0 02 ff d7 fe 30 00 00 02 04 ff d7 04 02 08 0a 9a bc de f0 00 00 00 00 01 03 03 07';
-const SYN4 = ipv4(hex(`45 00 00 3c 5d 2e 40 00 40 06 00 00 ${LO4} ${TCP_SYN}`));
-const known = { knownPorts: [16962] };
+import { ICMP_ECHO, LO4, PAYLOAD, SYN4, SYN6, TCP_SYN, UDP_ONLY, hex, ipv4, known } from '../fixtures/packets.ts';
 
 const ranges = (b: Uint8Array, transport: Transport, length?: number) =>
   maskedRanges(decode(b, { transport, length }), known).map((r) => [r.field, r.offset, r.length]);
@@ -55,8 +37,7 @@ t.test('applyMask copies', async (t) => {
 });
 
 t.test('IPv6 flow label', async (t) => {
-  const syn6 = hex(`60 0a bc de 00 28 06 40 ${LO6} ${LO6} ${TCP_SYN}`);
-  t.same(ranges(syn6, 'tcp').slice(0, 2), [['ipv6.flow_label', 1, 3], ['tcp.src_port', 40, 2]]);
+  t.same(ranges(SYN6, 'tcp').slice(0, 2), [['ipv6.flow_label', 1, 3], ['tcp.src_port', 40, 2]]);
 });
 
 t.test('TCP-only FIN|ACK: SACK blocks are sequence numbers too', async (t) => {
@@ -67,12 +48,12 @@ t.test('TCP-only FIN|ACK: SACK blocks are sequence numbers too', async (t) => {
 });
 
 t.test('UDP, SCTP, ICMP echo', async (t) => {
-  t.same(ranges(hex('9c 40 42 42 00 13 fe 26 68 65 6c 6c 6f 20 77 6f 72 6c 64'), 'udp'), [['udp.src_port', 0, 2], ['udp.checksum', 6, 2]]);
+  t.same(ranges(UDP_ONLY, 'udp'), [['udp.src_port', 0, 2], ['udp.checksum', 6, 2]]);
   t.same(ranges(hex('42 42 9c 40 0a 0b 0c 0d 12 34 56 78 01 00 00 08 ca fe ba be'), 'sctp'), [
     ['sctp.dst_port', 2, 2], ['sctp.verification_tag', 4, 4], ['sctp.checksum', 8, 4],
   ]);
   // A ping socket's echo identifier plays the part of its port.
-  t.same(ranges(hex('08 00 f7 fe 00 01 00 00'), 'icmp'), [['icmp.checksum', 2, 2], ['icmp.identifier', 4, 2]]);
+  t.same(ranges(hex(ICMP_ECHO), 'icmp'), [['icmp.checksum', 2, 2], ['icmp.identifier', 4, 2]]);
 });
 
 t.test('truncated capture: ranges stay within the bytes present', async (t) => {
@@ -82,5 +63,5 @@ t.test('truncated capture: ranges stay within the bytes present', async (t) => {
 });
 
 t.test('payload-only view masks nothing', async (t) => {
-  t.same(ranges(hex('30 31 32 33 34 35 36 37 38 39 0a'), 'tcp'), []);
+  t.same(ranges(hex(PAYLOAD), 'tcp'), []);
 });

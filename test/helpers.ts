@@ -1,0 +1,47 @@
+// Shared by the tests: run the CLI as a user would, skip what needs root, and check nothing is left behind.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { ROOT } from '../scripts/paths.ts';
+import type { Summary } from '../scripts/summary.ts';
+
+export const IS_ROOT = process.getuid?.() === 0;
+
+/** tap's `skip` option: a reason naming the missing capability, or false. */
+export const NEEDS_ROOT = IS_ROOT ? false : 'needs root (CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_BPF): network namespaces and eBPF programs';
+
+export function tempDir(label: string): string {
+  return mkdtempSync(join(tmpdir(), `edl-test-${label}-`));
+}
+
+/** Runs `scripts/cli.ts` with the given arguments, as `npm run experiment|import` does after bootstrap. */
+export function cli(args: string[], options: { uid?: number } = {}) {
+  const command = [process.execPath, '--import', 'tsx', join(ROOT, 'scripts', 'cli.ts'), ...args];
+  const [file, ...rest] =
+    options.uid === undefined ? command : ['setpriv', `--reuid=${options.uid}`, `--regid=${options.uid}`, '--clear-groups', ...command];
+  // A clean environment: tap's process-info hooks would follow the CLI, and fail under another uid.
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' };
+  return execa(file, rest, { cwd: ROOT, reject: false, all: true, env, extendEnv: false });
+}
+
+export function readSummary(resultsDir: string, name: string): Summary {
+  return JSON.parse(readFileSync(join(resultsDir, name, 'summary.json'), 'utf8')) as Summary;
+}
+
+/** What a run of the harness with this PID could have left: namespaces, processes, tracefs instances. */
+export async function leftovers(pid: number): Promise<string[]> {
+  const prefix = `edl-${pid}-`;
+  const netns = (await execa('ip', ['netns', 'list'])).stdout.split('\n').filter((l) => l.startsWith(prefix));
+  const procs = (await execa('ps', ['-eo', 'pid=,args='])).stdout
+    .split('\n')
+    .filter((l) => l.includes(join(ROOT, 'servers')) || /\bncat\b.*16962/.test(l));
+  const instances = await execa('ls', ['/sys/kernel/tracing/instances'], { reject: false });
+  const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.includes(prefix));
+  return [
+    ...netns.map((n) => `netns ${n}`),
+    ...procs.map((p) => `process ${p.trim()}`),
+    ...instances.stdout.split('\n').filter((i) => i.startsWith(prefix)).map((i) => `tracefs instance ${i}`),
+    ...mounts.map((m) => `mount ${m}`),
+  ];
+}
