@@ -23,6 +23,7 @@ struct dump_config {
 	__u32 channel; /* enum dump_channel */
 	__u32 verdict; /* enum dump_verdict */
 	__u32 value;   /* the return value for DUMP_RETURN_VALUE */
+	__u32 limit;   /* record only the first `limit` packets (0: all); later ones still get the verdict */
 };
 
 /* Indexes into the `counters` map. */
@@ -41,6 +42,23 @@ struct dump_record {
 	__u32 protocol; /* skb->protocol, network byte order (ETH_P_IP = 0x0800) */
 	__u32 ifindex;  /* skb->ifindex */
 	__u8 data[DUMP_CAPTURE_MAX];
+};
+
+/* xdp_flows.bpf.c: one entry per flow in the `flows` hash map, the value counting its packets. */
+struct flow_key {
+	__u8 family;   /* 4 or 6 */
+	__u8 protocol; /* IP protocol: 6 TCP, 17 UDP, 132 SCTP, ... */
+	__u16 sport;   /* network byte order; 0 where the protocol has no ports */
+	__u16 dport;
+	__u16 pad;
+	__u8 saddr[16]; /* IPv4 in the first 4 bytes */
+	__u8 daddr[16];
+};
+
+/* counter.bpf.c: packets per interface and IP protocol in the `counts` hash map. */
+struct count_key {
+	__u32 ifindex;
+	__u32 protocol;
 };
 
 #endif

@@ -1,10 +1,30 @@
 // The catalogue: every experiment by name, in the order `all` runs them.
+import counter from './counter.ts';
+import { HOOK_EXPERIMENTS } from './hooks.ts';
+import packetDgram from './packet-dgram.ts';
+import packet from './packet.ts';
 import raw from './raw.ts';
+import raw6 from './raw6.ts';
+import { RETURN_VALUE_EXPERIMENTS } from './return-values.ts';
 import tcp from './tcp.ts';
+import tcp6 from './tcp6.ts';
 import udp from './udp.ts';
+import udp6 from './udp6.ts';
 import type { ExperimentSpec } from './spec.ts';
 
-export const EXPERIMENTS: readonly ExperimentSpec[] = [raw, tcp, udp];
+export const EXPERIMENTS: readonly ExperimentSpec[] = [
+  raw,
+  tcp,
+  udp,
+  raw6,
+  tcp6,
+  udp6,
+  packet,
+  packetDgram,
+  ...RETURN_VALUE_EXPERIMENTS,
+  ...HOOK_EXPERIMENTS,
+  counter,
+];
 
 export function findExperiment(name: string): ExperimentSpec | undefined {
   return EXPERIMENTS.find((e) => e.name === name);

@@ -1,20 +1,18 @@
 import { defineExperiment } from './spec.ts';
+import { TCP_TO_CLOSED_PORT } from './traffic.ts';
 
 export default defineExperiment({
   name: 'raw',
   title: 'AF_INET SOCK_RAW, IPPROTO_TCP',
+  hook: 'socket',
   topology: 'loopback',
-  server: { program: 'raw', address: '127.0.0.1', port: 16962 },
+  family: 4,
+  server: { program: 'raw' },
   filter: { object: 'dump', program: 'dump' },
   transport: 'tcp',
-  traffic: {
-    command: ['ncat', '127.0.0.1', '16962'],
-    input: '0123456789\n',
-    display: 'echo 0123456789 | ncat 127.0.0.1 16962   (no listener: SYN, then the kernel answers RST|ACK)',
-    expectFailure: true,
-  },
-  // ncat exits on the RST, and raw delivery happens before TCP processes it: both copies are queued by then.
-  doneWhen: 'traffic-exit',
+  traffic: [TCP_TO_CLOSED_PORT],
+  // ncat exits on the RST, and raw delivery happens before TCP processes it: both reads are queued by then.
+  doneWhen: {},
   explanation:
     'A raw IPv4 socket gets a copy of every incoming packet of its protocol. raw_rcv() pushes skb->data back ' +
     'to the network header before queueing, so the filter and recv() both start at the IPv4 header, and the ' +

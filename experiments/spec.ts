@@ -1,34 +1,57 @@
-// What an experiment file declares: where the filter sits, what traffic flows, and what 2017 saw.
+// What an experiment file declares: where the program sits, what traffic flows, and what 2017 saw.
 import type { LayerName, TcpFlag, Transport } from '../scripts/layers.ts';
+import type { Family, TopologyKind } from '../scripts/topology.ts';
+import type { Hook } from '../servers/protocol.ts';
+
+/** In traffic commands, replaced by the server's address on the chosen topology. */
+export const SERVER = '{server}';
+
+/** The study's port: 0x4242. */
+export const PORT = 16962;
 
 export interface ExperimentSpec {
   name: string;
-  /** The socket, as a heading: "AF_INET SOCK_RAW, IPPROTO_TCP". */
+  /** Where the program is attached, as a heading: "AF_INET SOCK_RAW, IPPROTO_TCP". */
   title: string;
-  topology: 'loopback';
-  /** servers/<program>.ts opens the socket and attaches the filter. */
-  server: { program: 'raw' | 'tcp' | 'udp'; address: string; port: number };
-  /** bpf/<object>.bpf.c and the program in it. */
-  filter: { object: string; program: string };
+  hook: Hook;
+  /** The topology it runs on by default; socket experiments also run on the other (--topology). */
+  topology: TopologyKind;
+  family: Family;
+  /** servers/<program>.ts opens the socket and attaches the program (or a hook). */
+  server: { program: 'raw' | 'tcp' | 'udp' | 'packet' | 'packet-dgram'; observer?: boolean };
+  /** bpf/<object>.bpf.c and the program in it; returnValue replaces the hook's "keep going" value. */
+  filter: { object: string; program: string; returnValue?: number; pins?: string[] };
   /** The traffic's transport: tells the decoder what a view without an IP header starts with. */
   transport: Transport;
-  traffic: Traffic;
-  /** What marks the end of the exchange, besides the traffic command exiting. */
-  doneWhen: 'traffic-exit' | 'eof' | { reads: number };
+  /** Run one after the other, from the client's namespace. */
+  traffic: readonly Traffic[];
+  /** What marks the end of the exchange, besides the traffic commands exiting. */
+  doneWhen: DoneWhen;
   /** Why the kernel behaves like this: printed in the report. */
   explanation: string;
   /** The 2017 study's result, where it has a counterpart. */
   study?: StudyResult;
 }
 
+/** Every condition given must hold (all are counted on the server's messages). */
+export interface DoneWhen {
+  /** The stream socket's peer closed. */
+  eof?: boolean;
+  /** Reads on the server's socket, and on the observer socket. */
+  reads?: number;
+  observerReads?: number;
+  /** Packets the program recorded (for exchanges that never end by themselves). */
+  packets?: number;
+}
+
 export interface Traffic {
-  /** Run inside the experiment's namespace; `input` goes to its stdin. */
+  /** Run inside the client's namespace, SERVER replaced by the server's address; `input` goes to stdin. */
   command: string[];
   input: string;
-  /** As a shell line, for reports: "echo 0123456789 | ncat 127.0.0.1 16962". */
-  display: string;
-  /** A connection attempt to a closed port is meant to fail. */
+  /** Failure is expected: a connection attempt to a closed port, a connect timeout after a drop. */
   expectFailure?: boolean;
+  /** A note for reports: "no listener: SYN, then the kernel answers RST|ACK". */
+  note?: string;
 }
 
 export interface StudyPacket {

@@ -1,18 +1,17 @@
 import { defineExperiment } from './spec.ts';
+import { TCP_EXCHANGE } from './traffic.ts';
 
 export default defineExperiment({
   name: 'tcp',
   title: 'AF_INET SOCK_STREAM (filter on the listening socket, attached after listen())',
+  hook: 'socket',
   topology: 'loopback',
-  server: { program: 'tcp', address: '127.0.0.1', port: 16962 },
+  family: 4,
+  server: { program: 'tcp' },
   filter: { object: 'dump', program: 'dump' },
   transport: 'tcp',
-  traffic: {
-    command: ['ncat', '127.0.0.1', '16962'],
-    input: '0123456789\n',
-    display: 'echo 0123456789 | ncat 127.0.0.1 16962',
-  },
-  doneWhen: 'eof',
+  traffic: [TCP_EXCHANGE],
+  doneWhen: { eof: true },
   explanation:
     'tcp_v4_rcv() runs the socket filter through tcp_filter(), i.e. sk_filter_trim_cap(sk, skb, th->doff * 4), ' +
     'while skb->data points at the TCP header: the filter sees TCP header + payload, never the IP header. The ' +

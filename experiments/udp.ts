@@ -1,17 +1,16 @@
 import { defineExperiment } from './spec.ts';
+import { UDP_DATAGRAM } from './traffic.ts';
 
 export default defineExperiment({
   name: 'udp',
   title: 'AF_INET SOCK_DGRAM',
+  hook: 'socket',
   topology: 'loopback',
-  server: { program: 'udp', address: '127.0.0.1', port: 16962 },
+  family: 4,
+  server: { program: 'udp' },
   filter: { object: 'dump', program: 'dump' },
   transport: 'udp',
-  traffic: {
-    command: ['ncat', '-u', '--send-only', '127.0.0.1', '16962'],
-    input: '0123456789\n',
-    display: 'echo 0123456789 | ncat -u --send-only 127.0.0.1 16962',
-  },
+  traffic: [UDP_DATAGRAM],
   doneWhen: { reads: 1 },
   explanation:
     'UDP runs the filter with sk_filter_trim_cap(sk, skb, sizeof(struct udphdr)) before it pulls the UDP ' +

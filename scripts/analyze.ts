@@ -1,10 +1,11 @@
 // Interprets observations: decodes each packet, masks what changes between runs, finds the user's bytes
-// inside the kernel's view, and compares the result with the 2017 study.
+// inside the kernel's view, decodes the program's maps, and compares the result with the 2017 study.
 import { decode, describe, type Decoded } from './decode.ts';
 import { applyMask, maskedRanges, type MaskedRange } from './mask.ts';
 import { compareWithStudy, type StudyVerdict } from './compare-study.ts';
-import type { ExperimentSpec } from '../experiments/spec.ts';
-import type { KernelPacket, Observations } from './observations.ts';
+import { decodeEntry, type DecodedEntry } from './map-entries.ts';
+import { PORT, type ExperimentSpec } from '../experiments/spec.ts';
+import type { KernelPacket, Observations, UserRead } from './observations.ts';
 
 export interface PacketAnalysis {
   packet: KernelPacket;
@@ -14,7 +15,11 @@ export interface PacketAnalysis {
   masked: MaskedRange[];
   /** The captured bytes with masked fields zeroed: what results/ shows. */
   normalised: Uint8Array;
+  /** Which way the packet travelled, by the experiment's port (or address); null when the view shows neither. */
+  direction: Direction | null;
 }
+
+export type Direction = 'to-server' | 'from-server';
 
 export interface ReadAnalysis {
   bytes: Uint8Array;
@@ -29,32 +34,66 @@ export interface Analysis {
   observations: Observations;
   packets: PacketAnalysis[];
   reads: ReadAnalysis[];
+  observerReads: ReadAnalysis[];
+  entries: DecodedEntry[];
   study: StudyVerdict | null;
 }
 
 export function analyze(spec: ExperimentSpec, observations: Observations): Analysis {
-  const knownPorts = [spec.server.port];
+  const knownPorts = [PORT];
   const packets = observations.packets.map((packet): PacketAnalysis => {
     const decoded = decode(packet.bytes, { transport: spec.transport, length: packet.length });
     const masked = maskedRanges(decoded, { knownPorts });
-    return { packet, decoded, summary: describe(decoded, { knownPorts }), masked, normalised: applyMask(packet.bytes, masked) };
+    return {
+      packet,
+      decoded,
+      summary: describe(decoded, { knownPorts }),
+      masked,
+      normalised: applyMask(packet.bytes, masked),
+      direction: direction(decoded, observations.serverAddress),
+    };
   });
-  const reads = observations.reads.map(({ bytes }): ReadAnalysis => {
-    const foundIn = locate(bytes, packets);
+  const claimed = new Set<number>();
+  const analyzeRead = ({ bytes }: UserRead): ReadAnalysis => {
+    const foundIn = locate(bytes, packets, claimed);
+    if (foundIn) claimed.add(foundIn.packet);
     // A read found in a packet is masked like those bytes of the packet; otherwise on its own.
     const masked = foundIn
       ? shiftRanges(packets[foundIn.packet].masked, foundIn.offset, bytes.length)
       : maskedRanges(decode(bytes, { transport: spec.transport }), { knownPorts });
     return { bytes, foundIn, masked, normalised: applyMask(bytes, masked) };
-  });
+  };
+  const reads = observations.reads.map(analyzeRead);
   const study = spec.study ? compareWithStudy(spec.study, packets, reads) : null;
-  return { spec, observations, packets, reads, study };
+  return {
+    spec,
+    observations,
+    packets,
+    reads,
+    observerReads: observations.observerReads.map(analyzeRead),
+    entries: observations.entries.map(decodeEntry),
+    study,
+  };
 }
 
-/** Finds a read inside the kernel packets, preferring a match at a packet's payload offset. */
-export function locate(needle: Uint8Array, packets: PacketAnalysis[]): ReadAnalysis['foundIn'] {
+function direction(d: Decoded, serverAddress: string): Direction | null {
+  if (d.dstPort === PORT) return 'to-server';
+  if (d.srcPort === PORT) return 'from-server';
+  if (d.dst === serverAddress && d.src !== serverAddress) return 'to-server';
+  if (d.src === serverAddress && d.dst !== serverAddress) return 'from-server';
+  return null;
+}
+
+/** Finds a read inside the kernel packets, preferring a match at a packet's payload offset, and packets
+ *  no earlier read was found in (AF_PACKET on lo sees each packet twice, with the same bytes). */
+export function locate(needle: Uint8Array, packets: PacketAnalysis[], claimed = new Set<number>()): ReadAnalysis['foundIn'] {
+  const unclaimed = packets.map((p, i) => [i, p] as const).filter(([i]) => !claimed.has(i));
+  return search(needle, unclaimed) ?? search(needle, [...packets.entries()]);
+}
+
+function search(needle: Uint8Array, packets: (readonly [number, PacketAnalysis])[]): ReadAnalysis['foundIn'] {
   let fallback: ReadAnalysis['foundIn'] = null;
-  for (const [index, { packet, decoded }] of packets.entries()) {
+  for (const [index, { packet, decoded }] of packets) {
     for (let offset = indexOf(packet.bytes, needle, 0); offset >= 0; offset = indexOf(packet.bytes, needle, offset + 1)) {
       if (offset === decoded.payloadOffset || (offset === 0 && needle.length === packet.bytes.length)) {
         return { packet: index, offset };

@@ -12,11 +12,13 @@ import type { ExperimentSpec } from '../experiments/spec.ts';
 const NAMES = EXPERIMENTS.map((e) => e.name).join(', ');
 
 const USAGE = `Usage:
-  npm run experiment -- <name…|all> [--channel ringbuf|trace_pipe] [--results DIR] [--logs DIR]
+  npm run experiment -- <name…|all> [--channel ringbuf|trace_pipe] [--topology loopback|veth] [--results DIR] [--logs DIR]
   npm run import -- <kernelspace-log> <userspace-log> --as <name> --out DIR [--tag HEX] [--kernel RELEASE]
 
 Experiments: ${NAMES}.
   --channel   how the filter hands its dump over: a BPF ring buffer (default) or trace_pipe, as in 2017
+  --topology  run the socket experiments on loopback or between two namespaces joined by veth
+              (hook experiments always run on the topology they name)
   --results   where result folders go (default: results/)
   --logs      where the raw kernel and server logs go, importable later (default: build/runs/)
 Import reads a trace_pipe log (this harness's or the 2017 study's format) and a server log, and writes the
@@ -57,15 +59,17 @@ async function experimentCommand(args: string[]): Promise<number> {
         channel: { type: 'string', default: 'ringbuf' },
         results: { type: 'string', default: RESULTS_DIR },
         logs: { type: 'string', default: LOGS_DIR },
+        topology: { type: 'string' },
         help: HELP,
       },
     }),
   );
   if (values.help) return help();
-  const { channel, results, logs } = values;
+  const { channel, results, logs, topology } = values;
   if (channel !== 'ringbuf' && channel !== 'trace_pipe') throw usageError(`unknown channel "${channel}"`);
+  if (topology !== undefined && topology !== 'loopback' && topology !== 'veth') throw usageError(`unknown topology "${topology}"`);
   const specs = selectExperiments(positionals);
-  const outcomes = await runExperiments(specs, { channel, resultsDir: results, logsDir: logs, log: console.log });
+  const outcomes = await runExperiments(specs, { channel, topology, resultsDir: results, logsDir: logs, log: console.log });
   console.log(`\n${verdicts(outcomes, results)}`);
   const failed = outcomes.find((o): o is Extract<Outcome, { error: HarnessError }> => 'error' in o);
   return failed ? failed.error.code : EXIT.ok;

@@ -97,6 +97,11 @@ function ipv6Text(r: Reader, at: number): string {
   return `${text.slice(0, best.start).join(':')}::${text.slice(best.start + best.len).join(':')}`;
 }
 
+/** An address as text: dotted IPv4, or RFC 5952 IPv6 (for map keys, which hold addresses too). */
+export function addressText(bytes: Uint8Array, family: 4 | 6): string {
+  return family === 4 ? Array.from(bytes.subarray(0, 4)).join('.') : ipv6Text(reader(bytes), 0);
+}
+
 /** Length of the IPv4 packet whose valid header starts at `at`, else null. */
 function ipv4Length(r: Reader, at: number): number | null {
   if (!r.has(at, 20)) return null;

@@ -5,6 +5,7 @@ import { DumpLogError, parseKernelLog, parseUserLog } from './dumplog.ts';
 import { EXIT, HarnessError } from './errors.ts';
 import { writeResults } from './report.ts';
 import { buildSummary, type Summary } from './summary.ts';
+import { serverAddress } from './topology.ts';
 import type { ExperimentSpec } from '../experiments/spec.ts';
 
 export interface ImportOptions {
@@ -46,8 +47,14 @@ export function importLogs(opts: ImportOptions): Summary {
     experiment: opts.spec.name,
     kernel: opts.kernel ?? 'unknown',
     channel: 'import',
+    topology: opts.spec.topology,
+    serverAddress: serverAddress(opts.spec.topology, opts.spec.family),
     packets: kernel.packets,
     reads,
+    observerReads: [],
+    entries: [],
+    pinned: [],
+    interface: null,
     lost: 0,
   });
   const summary = buildSummary(analysis, null);

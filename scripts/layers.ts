@@ -6,6 +6,9 @@ export type LayerName = 'ethernet' | 'ipv4' | 'ipv6' | 'tcp' | 'udp' | 'icmp' | 
 /** The transport protocol an experiment's traffic uses: it disambiguates a view that starts past IP. */
 export type Transport = 'tcp' | 'udp' | 'sctp' | 'icmp';
 
+/** IP protocol numbers of the transports (raw sockets are opened for these). */
+export const IP_PROTOCOL: Record<Transport, number> = { tcp: 6, udp: 17, sctp: 132, icmp: 1 };
+
 /** TCP flag names in header bit order, as reports print them. */
 export const TCP_FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'] as const;
 export type TcpFlag = (typeof TCP_FLAG_NAMES)[number];

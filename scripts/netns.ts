@@ -22,5 +22,6 @@ export async function createNamespace(label: string): Promise<Namespace> {
     await execa('ip', ['netns', 'del', name]);
   });
   await execa('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
-  return { name, exec: ['ip', 'netns', 'exec', name], remove };
+  // nsenter, not `ip netns exec`: that also remounts /sys, which would hide cgroup2 and tracefs mounts.
+  return { name, exec: ['nsenter', `--net=/run/netns/${name}`], remove };
 }

@@ -1,4 +1,5 @@
 // The typed boundary between capture and analysis: what the kernel side and the socket's owner saw.
+import type { TopologyKind } from './topology.ts';
 
 /** Where the kernel-side view came from. */
 export type Channel = 'ringbuf' | 'trace_pipe' | 'import';
@@ -21,16 +22,35 @@ export interface KernelPacket {
 /** One successful read (recv/recvfrom) by the program that owns the socket. */
 export interface UserRead {
   bytes: Uint8Array;
+  /** For AF_PACKET sockets, the pkt_type recvfrom() reported. */
+  pktType?: number;
+}
+
+/** An entry of a map the program keeps (flows, counts), key as hex. */
+export interface MapEntry {
+  map: string;
+  key: string;
+  value: number;
 }
 
 /** Everything one run of one experiment observed, before any interpretation. */
 export interface Observations {
   experiment: string;
-  /** `uname -r` of the kernel the run happened on (or "unknown" for an import without one). */
+  /** `uname -r` of the kernel the run happened on (or what an import says). */
   kernel: string;
   channel: Channel;
+  topology: TopologyKind;
+  /** The address the server listened on. */
+  serverAddress: string;
   packets: KernelPacket[];
   reads: UserRead[];
+  /** Reads of the unfiltered raw socket beside the server's, where the experiment has one. */
+  observerReads: UserRead[];
+  entries: MapEntry[];
+  /** Pinned maps as `bpftool map dump pinned` shows them (empty when nothing is pinned). */
+  pinned: MapEntry[];
+  /** Packets the server's interface received and sent during the run (null for imports). */
+  interface: { name: string; rxPackets: number; txPackets: number } | null;
   /** Records the kernel side could not deliver (ring buffer full), counted by the program. */
   lost: number;
 }

@@ -15,9 +15,12 @@ import { toolVersions } from './tools.ts';
 import { EXPERIMENTS } from '../experiments/index.ts';
 import type { ExperimentSpec } from '../experiments/spec.ts';
 import type { CaptureChannel } from '../servers/protocol.ts';
+import type { TopologyKind } from './topology.ts';
 
 export interface RunOptions {
   channel: CaptureChannel;
+  /** Overrides the experiments' own topology (socket experiments run on either). */
+  topology?: TopologyKind;
   resultsDir: string;
   /** Where the raw kernel and server logs go (importable with `npm run import`). */
   logsDir: string;
@@ -38,7 +41,8 @@ export async function runExperiments(specs: ExperimentSpec[], opts: RunOptions):
     if (interrupted()) break;
     const progress = (line: string) => opts.log(`[${spec.name}] ${line}`);
     try {
-      const { observations, rawKernelLog } = await capture(spec, opts.channel, progress);
+      const topology = spec.hook === 'socket' ? (opts.topology ?? spec.topology) : spec.topology;
+      const { observations, rawKernelLog } = await capture(spec, { channel: opts.channel, topology, progress });
       const logDir = join(opts.logsDir, spec.name);
       mkdirSync(logDir, { recursive: true });
       writeFileSync(join(logDir, 'kernelspace.log'), rawKernelLog ?? renderKernelLog(observations.packets));

@@ -19,13 +19,6 @@ export interface ServerProcess {
   kill(): Promise<void>;
 }
 
-function configArgs(c: ServerConfig): string[] {
-  const args = ['--object', c.object, '--program', c.program, '--channel', c.channel, '--tag', String(c.tag)];
-  args.push('--address', c.address, '--port', String(c.port));
-  if (c.returnValue !== undefined) args.push('--return', String(c.returnValue));
-  return args;
-}
-
 export async function startServer(
   kind: string,
   nsExec: string[],
@@ -35,7 +28,7 @@ export async function startServer(
   const [cmd, ...prefix] = nsExec;
   const child: ResultPromise = execa(
     cmd,
-    [...prefix, process.execPath, '--import', 'tsx', join(SERVERS_DIR, `${kind}.ts`), ...configArgs(config)],
+    [...prefix, process.execPath, '--import', 'tsx', join(SERVERS_DIR, `${kind}.ts`), JSON.stringify(config)],
     { cwd: ROOT, stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', reject: false, buffer: { stdout: false, stderr: true } },
   );
   const kill = onCleanup(`server ${kind} (pid ${child.pid})`, async () => {

@@ -1,7 +1,13 @@
 // summary.json: the machine-readable result of one experiment (snake_case, as the issue tracker specifies).
 import { PKT_TYPE_NAMES, type LayerName, type TcpFlag } from './layers.ts';
-import type { Analysis } from './analyze.ts';
+import { runChecks, type Check } from './checks.ts';
+import { KEEP_GOING, overviewRow, type OverviewRow } from './overview-row.ts';
+import { trafficLine } from './traffic.ts';
+import type { Analysis, Direction, ReadAnalysis } from './analyze.ts';
 import type { Difference } from './compare-study.ts';
+import type { DecodedEntry } from './map-entries.ts';
+import type { TopologyKind } from './topology.ts';
+import type { Hook } from '../servers/protocol.ts';
 import type { MaskedRange } from './mask.ts';
 import type { Channel } from './observations.ts';
 import type { ToolVersions } from './tools.ts';
@@ -22,6 +28,7 @@ export interface SummaryPacket {
   pkt_type: string | null;
   protocol: string | null;
   ifindex: number | null;
+  direction: Direction | null;
   summary: string;
   hex: string;
   masked: MaskedRange[];
@@ -29,6 +36,7 @@ export interface SummaryPacket {
 
 export interface SummaryRead {
   length: number;
+  pkt_type?: string;
   found_in: { packet: number; offset: number } | null;
   hex: string;
   masked: MaskedRange[];
@@ -39,44 +47,77 @@ export interface Summary {
   title: string;
   kernel: string;
   channel: Channel;
-  traffic: string;
+  topology: TopologyKind;
+  hook: Hook;
+  program: { object: string; name: string; returns: string };
+  traffic: string[];
   tools: ToolVersions | null;
-  kernel_view: { lost: number; packets: SummaryPacket[] };
+  kernel_view: { lost: number; packets: SummaryPacket[]; maps: DecodedEntry[] };
   user_view: { reads: SummaryRead[] };
+  /** The unfiltered raw socket beside the server's, where the experiment has one. */
+  observer_view: { reads: SummaryRead[] } | null;
+  /** What the server's interface carried during the run. */
+  interface: { name: string; rx_packets: number; tx_packets: number } | null;
+  checks: Check[];
+  overview: OverviewRow;
   original: { status: 'reproduced' | 'differs' | 'no-counterpart'; differences: Difference[] };
   masking: string;
 }
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
-export function buildSummary(a: Analysis, tools: ToolVersions | null): Summary {
+const pktTypeName = (t: number) => PKT_TYPE_NAMES[t] ?? String(t);
+
+function summaryRead(r: ReadAnalysis, pktType: number | undefined): SummaryRead {
   return {
-    experiment: a.spec.name,
-    title: a.spec.title,
-    kernel: a.observations.kernel,
-    channel: a.observations.channel,
-    traffic: a.spec.traffic.display,
+    length: r.bytes.length,
+    ...(pktType === undefined ? {} : { pkt_type: pktTypeName(pktType) }),
+    found_in: r.foundIn,
+    hex: hex(r.normalised),
+    masked: r.masked,
+  };
+}
+
+export function buildSummary(a: Analysis, tools: ToolVersions | null): Summary {
+  const { spec, observations: o } = a;
+  return {
+    experiment: spec.name,
+    title: spec.title,
+    kernel: o.kernel,
+    channel: o.channel,
+    topology: o.topology,
+    hook: spec.hook,
+    program: {
+      object: `bpf/${spec.filter.object}.bpf.c`,
+      name: spec.filter.program,
+      returns: String(spec.filter.returnValue ?? KEEP_GOING[spec.hook]),
+    },
+    traffic: spec.traffic.map((t) => trafficLine(t, o.serverAddress)),
     tools,
     kernel_view: {
-      lost: a.observations.lost,
-      packets: a.packets.map(({ packet, decoded, summary, masked, normalised }) => ({
+      lost: o.lost,
+      maps: a.entries,
+      packets: a.packets.map(({ packet, decoded, summary, masked, normalised, direction }) => ({
         length: packet.length,
         captured: packet.bytes.length,
         starts_with: decoded.startsWith,
         tcp_flags: decoded.tcpFlags,
         payload_offset: decoded.payloadOffset,
         payload_length: decoded.payloadLength,
-        pkt_type: packet.pktType === null ? null : (PKT_TYPE_NAMES[packet.pktType] ?? String(packet.pktType)),
+        pkt_type: packet.pktType === null ? null : pktTypeName(packet.pktType),
         protocol: packet.protocol === null ? null : `0x${packet.protocol.toString(16).padStart(4, '0')}`,
         ifindex: packet.ifindex,
+        direction,
         summary,
         hex: hex(normalised),
         masked,
       })),
     },
-    user_view: {
-      reads: a.reads.map((r) => ({ length: r.bytes.length, found_in: r.foundIn, hex: hex(r.normalised), masked: r.masked })),
-    },
+    user_view: { reads: a.reads.map((r, i) => summaryRead(r, o.reads[i].pktType)) },
+    observer_view: spec.server.observer ? { reads: a.observerReads.map((r, i) => summaryRead(r, o.observerReads[i].pktType)) } : null,
+    interface: o.interface && { name: o.interface.name, rx_packets: o.interface.rxPackets, tx_packets: o.interface.txPackets },
+    checks: runChecks(a),
+    overview: overviewRow(a),
     original: a.study ?? { status: 'no-counterpart', differences: [] },
     masking: MASKING_NOTE,
   };

@@ -1,26 +1,52 @@
-// Sends an experiment's traffic from inside its namespace.
+// Sends an experiment's traffic from the client's namespace.
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { onCleanup } from './cleanup.ts';
 import { EXIT, HarnessError } from './errors.ts';
-import type { Traffic } from '../experiments/spec.ts';
+import { ROOT } from './paths.ts';
+import { SERVER, type Traffic } from '../experiments/spec.ts';
 
-export async function sendTraffic(nsExec: string[], traffic: Traffic, timeoutMs: number): Promise<void> {
+/** The command with the server's address filled in. */
+function withAddress(traffic: Traffic, serverAddress: string): string[] {
+  return traffic.command.map((word) => (word === SERVER ? serverAddress : word));
+}
+
+/** What to execute: a project script (scripts/*.ts) runs with node and tsx. */
+function executable(traffic: Traffic, serverAddress: string): string[] {
+  const [first, ...rest] = withAddress(traffic, serverAddress);
+  return first.endsWith('.ts') ? [process.execPath, '--import', 'tsx', join(ROOT, first), ...rest] : [first, ...rest];
+}
+
+/** As a shell line, for reports: "echo 0123456789 | ncat 127.0.0.1 16962". */
+export function trafficLine(traffic: Traffic, serverAddress: string): string {
+  const command = withAddress(traffic, serverAddress);
+  const shown = command[0].endsWith('.ts') ? ['tsx', ...command] : command;
+  const input = traffic.input === '' ? '' : `echo ${traffic.input.replace(/\n$/, '')} | `;
+  const line = `${input}${shown.join(' ')}`;
+  return traffic.note ? `${line}   (${traffic.note})` : line;
+}
+
+export async function sendTraffic(nsExec: string[], traffic: Traffic, serverAddress: string, timeoutMs: number): Promise<void> {
   const [cmd, ...prefix] = nsExec;
-  const child = execa(cmd, [...prefix, ...traffic.command], { input: traffic.input, reject: false, timeout: timeoutMs });
+  const child = execa(cmd, [...prefix, ...executable(traffic, serverAddress)], {
+    cwd: ROOT,
+    input: traffic.input,
+    reject: false,
+    timeout: timeoutMs,
+  });
   const stop = onCleanup(`traffic (pid ${child.pid})`, async () => {
     child.kill('SIGKILL');
     await child;
   });
   const result = await child;
   await stop();
-  if (result.timedOut) {
-    throw new HarnessError(EXIT.runFailed, `traffic did not finish within ${timeoutMs} ms: ${traffic.display}`);
-  }
+  const shown = trafficLine(traffic, serverAddress);
+  if (result.timedOut) throw new HarnessError(EXIT.runFailed, `traffic did not finish within ${timeoutMs} ms: ${shown}`);
   const failed = result.exitCode !== 0;
   if (failed !== Boolean(traffic.expectFailure)) {
     throw new HarnessError(
       EXIT.runFailed,
-      `traffic ${failed ? 'failed' : 'succeeded, but was meant to fail'}: ${traffic.display}\n${result.stderr}`.trim(),
+      `traffic ${failed ? 'failed' : 'succeeded, but was meant to fail'}: ${shown}\n${result.stderr}`.trim(),
     );
   }
 }

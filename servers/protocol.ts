@@ -1,31 +1,49 @@
-// What a server tells the harness: one JSON object per line on stdout. Byte strings are lowercase hex.
+// What passes between the harness and a server: the config (one JSON argument) and the messages
+// (one JSON object per line on stdout). Byte strings are lowercase hex.
 
 export type CaptureChannel = 'ringbuf' | 'trace_pipe';
 
-/** How a server is started (command-line flags, parsed by servers/lib/session.ts). */
+/** Where the program is attached: the server's own socket, or a hook on its interface or cgroup. */
+export type Hook = 'socket' | 'xdp' | 'tc-ingress' | 'tc-egress' | 'cgroup-ingress' | 'cgroup-egress';
+
 export interface ServerConfig {
   /** The compiled BPF object and the program in it to attach. */
   object: string;
   program: string;
+  hook: Hook;
   channel: CaptureChannel;
   /** 16-bit run tag that trace_pipe lines carry. */
   tag: number;
   address: string;
   port: number;
-  /** What the filter returns: undefined for skb->len, else this fixed value. */
+  /** IP protocol of raw sockets (the server's, for raw servers, and the observer's). */
+  protocol: number;
+  /** The server-side interface: XDP and tc attach here, AF_PACKET sockets bind here. */
+  ifname: string;
+  /** A cgroup2 directory the server joins before opening sockets (cgroup hooks attach to it). */
+  cgroup?: string;
+  /** What the program returns: absent for its hook's "keep going" value, else this fixed value. */
   returnValue?: number;
+  /** Record only the first `limit` packets (exchanges that repeat themselves, like TCP retransmissions). */
+  limit?: number;
+  /** Also open an unfiltered raw socket for `protocol`: it shows what other sockets still receive. */
+  observer?: boolean;
+  /** Pin these maps under bpffs (map name → path). */
+  pins?: Record<string, string>;
 }
 
 export type ServerMessage =
-  /** The filter is attached: traffic may start. */
+  /** The program is attached: traffic may start. */
   | { type: 'ready' }
-  /** One recv() that returned data. */
-  | { type: 'read'; hex: string }
-  /** A stream socket's peer closed; the server detached its filters before closing. */
+  /** One read that returned (possibly zero) bytes, on the server's socket or the observer. */
+  | { type: 'read'; socket: 'server' | 'observer'; hex: string; pktType?: number }
+  /** A stream socket's peer closed; the server detached the program before closing. */
   | { type: 'eof' }
   /** One ring-buffer record (channel ringbuf only). */
   | { type: 'packet'; seq: number; length: number; hex: string; pktType: number; protocol: number; ifindex: number }
-  /** The server stopped: counters read from the filter after it was detached. */
+  /** A map entry the program keeps (flows, counts), read after the program was detached. */
+  | { type: 'entry'; map: string; key: string; value: number }
+  /** The server stopped: counters read from the program after it was detached. */
   | { type: 'done'; seen: number; lost: number }
   /** The server failed; stderr has the details (libbpf prints the verifier log there). */
   | { type: 'error'; message: string };

@@ -1,23 +1,23 @@
-// AF_INET SOCK_STREAM: the filter goes on the listening socket after listen(), as in the study;
-// accepted sockets inherit it. At the peer's FIN the server detaches before closing, so its own
+// AF_INET (or AF_INET6) SOCK_STREAM: the filter goes on the listening socket after listen(), as in the
+// study; accepted sockets inherit it. At the peer's FIN the server detaches before closing, so its own
 // close does not add packets to the capture.
-import { AF_INET, AF_INET6, SOCK_NONBLOCK, SOCK_STREAM, accept, bind, listen, reuseAddress, socket } from './lib/libc.ts';
-import { emit, serve } from './lib/session.ts';
+import { SOCK_NONBLOCK, SOCK_STREAM, accept, bind, listen, reuseAddress, socket } from './lib/libc.ts';
+import { addressFamily, emit, serve } from './lib/session.ts';
 
 serve((session) => {
   const { address, port } = session.config;
-  const listener = socket(address.includes(':') ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  const listener = socket(addressFamily(address), SOCK_STREAM | SOCK_NONBLOCK, 0);
   reuseAddress(listener);
   bind(listener, address, port);
   listen(listener);
-  session.filter.attach(listener);
+  session.program.attachSocket(listener);
   session.watch(listener, () => {
     for (let conn = accept(listener); conn !== null; conn = accept(listener)) {
       const fd = conn;
-      session.filter.adopt(fd);
+      session.program.adopt(fd);
       session.watch(fd, () => {
-        if (!session.drainSocket(fd)) return;
-        session.filter.detachAll();
+        if (!session.drainSocket(fd, 'stream')) return;
+        session.program.detachAll();
         session.unwatch(fd);
         emit({ type: 'eof' });
       });

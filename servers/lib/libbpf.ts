@@ -1,6 +1,9 @@
 // libbpf 1.x through koffi: open and load an object, find its programs and maps, read ring buffers.
 import koffi from 'koffi';
+import { constants } from 'node:os';
 import { SysError } from './libc.ts';
+
+const EEXIST = constants.errno.EEXIST;
 
 const libbpf = koffi.load('libbpf.so.1');
 
@@ -13,6 +16,14 @@ const find_map = libbpf.func('void *bpf_object__find_map_by_name(void *obj, cons
 const map_fd = libbpf.func('int bpf_map__fd(void *map)');
 const map_update = libbpf.func('int bpf_map_update_elem(int fd, void *key, void *value, uint64_t flags)');
 const map_lookup = libbpf.func('int bpf_map_lookup_elem(int fd, void *key, void *value)');
+const attach_xdp = libbpf.func('void *bpf_program__attach_xdp(void *prog, int ifindex)');
+const attach_cgroup = libbpf.func('void *bpf_program__attach_cgroup(void *prog, int cgroup_fd)');
+const link_destroy = libbpf.func('int bpf_link__destroy(void *link)');
+const tc_hook_create = libbpf.func('int bpf_tc_hook_create(void *hook)');
+const tc_hook_destroy = libbpf.func('int bpf_tc_hook_destroy(void *hook)');
+const tc_attach = libbpf.func('int bpf_tc_attach(void *hook, void *opts)');
+const map_pin = libbpf.func('int bpf_map__pin(void *map, const char *path)');
+const map_next_key = libbpf.func('int bpf_map_get_next_key(int fd, void *key, void *next_key)');
 const SampleFn = koffi.proto('int ring_buffer_sample_fn(void *ctx, void *data, size_t size)');
 const ring_new = libbpf.func('void *ring_buffer__new(int map_fd, ring_buffer_sample_fn *cb, void *ctx, void *opts)');
 const ring_consume = libbpf.func('int ring_buffer__consume(void *rb)');
@@ -36,16 +47,62 @@ export class BpfObject {
     return new BpfObject(obj);
   }
 
-  programFd(name: string): number {
+  private program(name: string): Pointer {
     const prog = find_program(this.obj, name) as Pointer;
     if (!prog) throw new Error(`BPF object has no program named "${name}"`);
-    return program_fd(prog) as number;
+    return prog;
+  }
+
+  programFd(name: string): number {
+    return program_fd(this.program(name)) as number;
+  }
+
+  private map(name: string): Pointer {
+    return find_map(this.obj, name) as Pointer;
+  }
+
+  hasMap(name: string): boolean {
+    return this.map(name) !== null;
   }
 
   mapFd(name: string): number {
-    const map = find_map(this.obj, name) as Pointer;
+    const map = this.map(name);
     if (!map) throw new Error(`BPF object has no map named "${name}"`);
     return map_fd(map) as number;
+  }
+
+  /** Pins a map at `path` in bpffs; the pin outlives this process until someone removes it. */
+  pinMap(name: string, path: string): void {
+    const err = map_pin(this.map(name), path) as number;
+    if (err < 0) throw new SysError(`bpf_map__pin(${name}, ${path})`, -err);
+  }
+
+  /** Attaches through a bpf_link (XDP on an interface, cgroup_skb on a cgroup); returns the detach. */
+  attachLink(name: string, target: { xdpIfindex: number } | { cgroupFd: number }): () => void {
+    const prog = this.program(name);
+    const link = ('xdpIfindex' in target ? attach_xdp(prog, target.xdpIfindex) : attach_cgroup(prog, target.cgroupFd)) as Pointer;
+    if (!link) throw new SysError(`attaching ${name} (${'xdpIfindex' in target ? 'XDP' : 'cgroup_skb'})`, koffi.errno());
+    return () => void link_destroy(link);
+  }
+
+  /** Attaches to tc clsact ingress or egress (creating the clsact qdisc); returns the detach. */
+  attachTc(name: string, ifindex: number, direction: 'ingress' | 'egress'): () => void {
+    // struct bpf_tc_hook { size_t sz; int ifindex; enum attach_point; __u32 parent; } = 24 bytes.
+    const hook = Buffer.alloc(24);
+    hook.writeBigUInt64LE(24n, 0);
+    hook.writeInt32LE(ifindex, 8);
+    hook.writeUInt32LE(direction === 'ingress' ? 1 : 2, 12); // BPF_TC_INGRESS, BPF_TC_EGRESS
+    let err = tc_hook_create(hook) as number;
+    if (err < 0 && err !== -EEXIST) throw new SysError('bpf_tc_hook_create()', -err);
+    // struct bpf_tc_opts { size_t sz; int prog_fd; __u32 flags, prog_id, handle, priority; } = 32 bytes.
+    const opts = Buffer.alloc(32);
+    opts.writeBigUInt64LE(32n, 0);
+    opts.writeInt32LE(this.programFd(name), 8);
+    err = tc_attach(hook, opts) as number;
+    if (err < 0) throw new SysError(`bpf_tc_attach(${direction})`, -err);
+    // Destroying the hook removes the clsact qdisc with every filter on it: ours alone, in our namespace.
+    hook.writeUInt32LE(3, 12); // BPF_TC_INGRESS | BPF_TC_EGRESS
+    return () => void tc_hook_destroy(hook);
   }
 
   close(): void {
@@ -64,6 +121,18 @@ export function mapLookup(fd: number, key: Buffer, valueSize: number): Buffer {
   const err = map_lookup(fd, key, value) as number;
   if (err < 0) throw new SysError('bpf_map_lookup_elem()', -err);
   return value;
+}
+
+/** Every key of a hash map (bpf_map_get_next_key from NULL until ENOENT). */
+export function mapKeys(fd: number, keySize: number): Buffer[] {
+  const keys: Buffer[] = [];
+  let prev: Buffer | null = null;
+  for (;;) {
+    const next = Buffer.alloc(keySize);
+    if ((map_next_key(fd, prev, next) as number) < 0) return keys;
+    keys.push(next);
+    prev = next;
+  }
 }
 
 /** A BPF ring buffer; the callback gets a copy of each record (libbpf's pointer dies after the call). */

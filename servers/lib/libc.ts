@@ -7,12 +7,14 @@ const libc = koffi.load('libc.so.6');
 
 export const AF_INET = 2;
 export const AF_INET6 = 10;
+export const AF_PACKET = 17;
 export const SOCK_STREAM = 1;
 export const SOCK_DGRAM = 2;
 export const SOCK_RAW = 3;
 export const SOCK_NONBLOCK = 0o4000;
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
+export const ETH_P_ALL = 0x0003;
 const SOL_SOCKET = 1;
 const SO_REUSEADDR = 2;
 const SO_DETACH_BPF = 27;
@@ -39,7 +41,9 @@ const setsockopt_ = libc.func('int setsockopt(int fd, int level, int name, void 
 const bind_ = libc.func('int bind(int fd, void *addr, uint32_t len)');
 const listen_ = libc.func('int listen(int fd, int backlog)');
 const accept4_ = libc.func('int accept4(int fd, void *addr, void *len, int flags)');
-const recv_ = libc.func('intptr_t recv(int fd, void *buf, size_t len, int flags)');
+const recvfrom_ = libc.func('intptr_t recvfrom(int fd, void *buf, size_t len, int flags, void *addr, void *addrlen)');
+const sendto_ = libc.func('intptr_t sendto(int fd, void *buf, size_t len, int flags, void *addr, uint32_t addrlen)');
+const if_nametoindex_ = libc.func('uint32_t if_nametoindex(const char *name)');
 const read_ = libc.func('intptr_t read(int fd, void *buf, size_t len)');
 const close_ = libc.func('int close(int fd)');
 const poll_ = libc.func('int poll(void *fds, uint64_t nfds, int timeout)');
@@ -100,8 +104,11 @@ function ipv6Bytes(address: string): Buffer {
 }
 
 export function bind(fd: number, address: string, port: number): void {
-  const addr = sockaddr(address, port);
-  check(`bind(${address}:${port})`, bind_(fd, addr, addr.length));
+  bindTo(fd, sockaddr(address, port), `${address}:${port}`);
+}
+
+export function bindTo(fd: number, addr: Buffer, what: string): void {
+  check(`bind(${what})`, bind_(fd, addr, addr.length));
 }
 
 export function listen(fd: number, backlog = 16): void {
@@ -119,15 +126,45 @@ export function accept(fd: number): number | null {
   return conn;
 }
 
-/** One recv(): the bytes, an empty array at end of stream, or null when nothing is queued. */
-export function recv(fd: number, buf: Buffer): Uint8Array | null {
-  const n = Number(recv_(fd, buf, buf.length, 0));
+export interface Received {
+  bytes: Uint8Array;
+  /** The sender's address as the kernel wrote it (for AF_PACKET: struct sockaddr_ll). */
+  from: Buffer;
+}
+
+/** One recvfrom(): the bytes (empty at end of stream, or for an empty datagram), or null when nothing
+ *  is queued. */
+export function recvfrom(fd: number, buf: Buffer): Received | null {
+  const from = Buffer.alloc(128);
+  const fromLen = Buffer.alloc(4);
+  fromLen.writeUInt32LE(from.length);
+  const n = Number(recvfrom_(fd, buf, buf.length, 0, from, fromLen));
   if (n < 0) {
     const errno = koffi.errno();
     if (errno === EAGAIN || errno === EINTR) return null;
-    throw new SysError('recv()', errno);
+    throw new SysError('recvfrom()', errno);
   }
-  return Uint8Array.from(buf.subarray(0, n));
+  return { bytes: Uint8Array.from(buf.subarray(0, n)), from: from.subarray(0, fromLen.readUInt32LE()) };
+}
+
+export function sendto(fd: number, data: Uint8Array, address: string): void {
+  const addr = sockaddr(address, 0);
+  check(`sendto(${address})`, sendto_(fd, data, data.length, 0, addr, addr.length));
+}
+
+export function ifIndex(name: string): number {
+  const index = if_nametoindex_(name) as number;
+  if (index === 0) throw new SysError(`if_nametoindex(${name})`, koffi.errno());
+  return index;
+}
+
+/** struct sockaddr_ll for bind(): packets of `protocol` (host order) on one interface. */
+export function sockaddrLl(protocol: number, ifindex: number): Buffer {
+  const buf = Buffer.alloc(20);
+  buf.writeUInt16LE(AF_PACKET, 0);
+  buf.writeUInt16BE(protocol, 2);
+  buf.writeInt32LE(ifindex, 4);
+  return buf;
 }
 
 /** read() from a pipe: the number of bytes, 0 at end of file. */

@@ -1,8 +1,8 @@
 // The loop every server runs: watch sockets, stream messages to the harness, stop cleanly when stdin closes.
-import { writeSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { DumpFilter } from './dump-filter.ts';
-import { close, pollReadable, read, recv } from './libc.ts';
+import { writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { Program } from './program.ts';
+import { AF_INET, AF_INET6, AF_PACKET, SOCK_NONBLOCK, SOCK_RAW, close, pollReadable, read, recvfrom, socket } from './libc.ts';
 import type { ServerConfig, ServerMessage } from '../protocol.ts';
 
 const RECV_BUFFER = 65536;
@@ -11,49 +11,32 @@ export function emit(message: ServerMessage): void {
   writeSync(1, JSON.stringify(message) + '\n');
 }
 
+/** The harness passes the whole config as one JSON argument. */
 export function parseServerConfig(argv = process.argv.slice(2)): ServerConfig {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      object: { type: 'string' },
-      program: { type: 'string' },
-      channel: { type: 'string' },
-      tag: { type: 'string' },
-      address: { type: 'string' },
-      port: { type: 'string' },
-      return: { type: 'string' },
-    },
-  });
-  const need = (name: keyof typeof values) => {
-    const v = values[name];
-    if (v === undefined) throw new Error(`server: --${name} is required`);
-    return v;
-  };
-  const channel = need('channel');
-  if (channel !== 'ringbuf' && channel !== 'trace_pipe') throw new Error(`server: unknown channel ${channel}`);
-  return {
-    object: need('object'),
-    program: need('program'),
-    channel,
-    tag: Number(need('tag')),
-    address: need('address'),
-    port: Number(need('port')),
-    returnValue: values.return === undefined ? undefined : Number(values.return),
-  };
+  if (argv.length !== 1) throw new Error('server: expected one argument, the config as JSON');
+  return JSON.parse(argv[0]) as ServerConfig;
+}
+
+export function addressFamily(address: string): number {
+  return address.includes(':') ? AF_INET6 : AF_INET;
 }
 
 /** Called when a watched socket is readable (or, at stop, once more to drain it). */
 type OnReadable = () => void;
 
 export class Session {
-  readonly config: ServerConfig;
-  readonly filter: DumpFilter;
+  readonly program: Program;
   private readonly watched = new Map<number, OnReadable>();
   private readonly buf = Buffer.alloc(RECV_BUFFER);
 
-  constructor(config: ServerConfig) {
-    this.config = config;
-    this.filter = new DumpFilter(config, emit);
+  constructor(readonly config: ServerConfig) {
+    // cgroup_skb applies to sockets by the cgroup they were created in: join before opening any.
+    if (config.cgroup) writeFileSync(join(config.cgroup, 'cgroup.procs'), String(process.pid));
+    this.program = new Program(config, emit);
+    if (config.observer) {
+      const fd = socket(addressFamily(config.address), SOCK_RAW | SOCK_NONBLOCK, config.protocol);
+      this.watch(fd, () => this.drainSocket(fd, 'datagram', 'observer'));
+    }
   }
 
   watch(fd: number, onReadable: OnReadable): void {
@@ -65,26 +48,30 @@ export class Session {
     close(fd);
   }
 
-  /** Drains a socket's queue, reporting each read; returns true at end of stream. */
-  drainSocket(fd: number): boolean {
+  /** Reads everything queued on a socket, reporting each read; returns true at a stream's end. A zero-byte
+   *  read ends a stream but is a datagram of its own (a filter can trim a UDP datagram to nothing). */
+  drainSocket(fd: number, kind: 'stream' | 'datagram', socketName: 'server' | 'observer' = 'server'): boolean {
     for (;;) {
-      const data = recv(fd, this.buf);
-      if (data === null) return false;
-      if (data.length === 0) return true;
-      emit({ type: 'read', hex: Buffer.from(data).toString('hex') });
+      const received = recvfrom(fd, this.buf);
+      if (received === null) return false;
+      if (kind === 'stream' && received.bytes.length === 0) return true;
+      const hex = Buffer.from(received.bytes).toString('hex');
+      // struct sockaddr_ll: family (2), protocol (2), ifindex (4), hatype (2), pkttype (1)
+      const pktType = received.from.length >= 11 && received.from.readUInt16LE(0) === AF_PACKET ? received.from[10] : undefined;
+      emit({ type: 'read', socket: socketName, hex, ...(pktType === undefined ? {} : { pktType }) });
     }
   }
 
-  /** Says the filter is attached, then serves until the harness closes our stdin. */
+  /** Says the program is attached, then serves until the harness closes our stdin. */
   run(): never {
     emit({ type: 'ready' });
-    const ringFd = this.filter.readyFd;
+    const ringFd = this.program.readyFd;
     for (;;) {
       const fds = [0, ...(ringFd === null ? [] : [ringFd]), ...this.watched.keys()];
       for (const fd of pollReadable(fds, -1)) {
         if (fd === 0) {
           if (read(0, this.buf) === 0) this.stop();
-        } else if (fd === ringFd) this.filter.drain();
+        } else if (fd === ringFd) this.program.drain();
         else this.watched.get(fd)?.();
       }
     }
@@ -93,11 +80,11 @@ export class Session {
   /** Final drain: queued reads first, then detach (no more records can appear), then the ring buffer. */
   private stop(): never {
     for (const onReadable of [...this.watched.values()]) onReadable();
-    this.filter.detachAll();
-    this.filter.drain();
-    emit({ type: 'done', ...this.filter.counters() });
+    this.program.detachAll();
+    this.program.drain();
+    emit(this.program.report());
     for (const fd of [...this.watched.keys()]) this.unwatch(fd);
-    this.filter.close();
+    this.program.close();
     process.exit(0);
   }
 }

@@ -52,7 +52,7 @@ t.test('a BPF object that fails to load: exit 5 with the verifier log', { skip: 
   writeFileSync(garbage, 'not an ELF file');
   const ns = await createNamespace('rejected');
   t.teardown(cleanupAll);
-  const config = { program: 'dump', channel: 'ringbuf', tag: 1, address: '127.0.0.1', port: 16962 } as const;
+  const config = { program: 'dump', hook: 'socket', channel: 'ringbuf', tag: 1, address: '127.0.0.1', port: 16962, protocol: 17, ifname: 'lo' } as const;
   for (const [object, message] of [
     [rejected, /bpf_object__load.*failed[\s\S]*invalid bpf_context access/],
     [garbage, /bpf_object__open_file.*failed/],

@@ -19,6 +19,8 @@ function observe(spec: ExperimentSpec, views: Uint8Array[], reads: Uint8Array[],
     experiment: spec.name,
     kernel: '6.8.0-test',
     channel: 'ringbuf',
+    topology: 'loopback',
+    serverAddress: '127.0.0.1',
     packets: views.map((bytes, seq) => ({
       seq,
       length: bytes.length,
@@ -28,6 +30,10 @@ function observe(spec: ExperimentSpec, views: Uint8Array[], reads: Uint8Array[],
       ifindex: meta[seq]?.ifindex ?? null,
     })),
     reads: reads.map((bytes) => ({ bytes: bytes.slice() })),
+    observerReads: [],
+    entries: [],
+    pinned: [],
+    interface: null,
     lost: 0,
   };
 }
@@ -159,14 +165,14 @@ t.test('buildSummary: summary.json\'s shape', async (t) => {
     title: raw.title,
     kernel: '6.8.0-test',
     channel: 'ringbuf',
-    traffic: raw.traffic.display,
+    traffic: ['echo 0123456789 | ncat 127.0.0.1 16962   (no listener: SYN, then the kernel answers RST|ACK)'],
     tools: null,
     original: { status: 'reproduced', differences: [] },
   });
   t.equal(s.kernel_view.lost, 0);
   const [syn, rst] = s.kernel_view.packets;
   t.same(Object.keys(syn).sort(), [
-    'captured', 'hex', 'ifindex', 'length', 'masked', 'payload_length', 'payload_offset', 'pkt_type', 'protocol',
+    'captured', 'direction', 'hex', 'ifindex', 'length', 'masked', 'payload_length', 'payload_offset', 'pkt_type', 'protocol',
     'starts_with', 'summary', 'tcp_flags',
   ]);
   t.same(syn, {
@@ -179,6 +185,7 @@ t.test('buildSummary: summary.json\'s shape', async (t) => {
     pkt_type: 'host',
     protocol: '0x0800',
     ifindex: 1,
+    direction: 'to-server',
     summary: 'IPv4 127.0.0.1 → 127.0.0.1 | TCP * → 16962 [SYN] | payload 0 B',
     // ipv4.id, ipv4.checksum, tcp.src_port, seq, ack, checksum, TSval and TSecr zeroed.
     hex:

@@ -1,0 +1,114 @@
+/* The dump shared by every program that records packets: the maps userspace reads (config, counters,
+ * records) and dump_packet(), which sends one packet to the ring buffer or to trace_pipe. */
+#ifndef EDL_DUMP_H
+#define EDL_DUMP_H
+
+#include <stdbool.h>
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "record.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dump_config);
+} config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DUMP_COUNTER_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} records SEC(".maps");
+
+/* What the program knows about the packet besides its bytes. */
+struct packet_meta {
+	__u32 len;
+	__u32 pkt_type;
+	__u32 protocol; /* network byte order */
+	__u32 ifindex;
+};
+
+/* `xdp` is a compile-time constant at every call site, so only one helper call survives. */
+static __always_inline long load_bytes(void *ctx, bool xdp, __u32 offset, void *to, __u32 len)
+{
+	return xdp ? bpf_xdp_load_bytes(ctx, offset, to, len) : bpf_skb_load_bytes(ctx, offset, to, len);
+}
+
+static __always_inline __u64 *dump_counter(__u32 index)
+{
+	return bpf_map_lookup_elem(&counters, &index);
+}
+
+/* The study's format (one line per byte), each line prefixed with "edl" + tag + sequence number. */
+static __always_inline void dump_to_trace_pipe(void *ctx, bool xdp, struct packet_meta *m, __u32 key, __u32 captured)
+{
+	bpf_printk("edl%08x Kernelspace: Received %u bytes, dumping", key, m->len);
+	bpf_printk("edl%08x pkt_type=%u protocol=0x%04x", key, m->pkt_type, bpf_ntohs(m->protocol));
+	bpf_printk("edl%08x ifindex=%u captured=%u", key, m->ifindex, captured);
+	for (__u32 i = 0; i < DUMP_CAPTURE_MAX; i++) {
+		__u8 byte;
+
+		if (i >= captured || load_bytes(ctx, xdp, i, &byte, 1))
+			break;
+		bpf_printk("edl%08x \tbyte[%u]=0x%x", key, i, byte);
+	}
+}
+
+static __always_inline void dump_to_ringbuf(void *ctx, bool xdp, struct packet_meta *m, __u32 seq, __u32 captured)
+{
+	struct dump_record *rec = bpf_ringbuf_reserve(&records, sizeof(*rec), 0);
+	__u64 *lost;
+
+	if (!rec) {
+		lost = dump_counter(DUMP_COUNTER_LOST);
+		if (lost)
+			__sync_fetch_and_add(lost, 1);
+		return;
+	}
+	rec->seq = seq;
+	rec->len = m->len;
+	rec->pkt_type = m->pkt_type;
+	rec->protocol = m->protocol;
+	rec->ifindex = m->ifindex;
+	/* The load needs a length the verifier can bound to 1..DUMP_CAPTURE_MAX (a power of two):
+	 * for captured in that range, ((captured - 1) & (MAX - 1)) + 1 == captured. */
+	if (captured == 0 ||
+	    load_bytes(ctx, xdp, 0, rec->data, (((__u64)captured - 1) & (DUMP_CAPTURE_MAX - 1)) + 1))
+		captured = 0;
+	rec->captured = captured;
+	bpf_ringbuf_submit(rec, 0);
+}
+
+/* Dumps one packet as the config says; returns the configured value, or `fallback` (the hook's "keep
+ * going": skb->len for a socket filter, TC_ACT_OK, XDP_PASS, 1 for cgroup_skb). */
+static __always_inline __u32 dump_packet(void *ctx, bool xdp, struct packet_meta *m, __u32 fallback)
+{
+	__u32 zero = 0;
+	struct dump_config *cfg = bpf_map_lookup_elem(&config, &zero);
+	__u64 *seen = dump_counter(DUMP_COUNTER_SEEN);
+	__u32 captured = m->len < DUMP_CAPTURE_MAX ? m->len : DUMP_CAPTURE_MAX;
+	__u32 verdict, seq;
+
+	if (!cfg || !seen)
+		return fallback;
+	/* Decide the return value first: clang must not merge a ctx load with a map-value load. */
+	verdict = cfg->verdict == DUMP_RETURN_VALUE ? cfg->value : fallback;
+	seq = __sync_fetch_and_add(seen, 1);
+	if (cfg->limit && seq >= cfg->limit)
+		return verdict;
+	if (cfg->channel == DUMP_CHANNEL_TRACE_PIPE)
+		dump_to_trace_pipe(ctx, xdp, m, (cfg->tag << 16) | (seq & 0xffff), captured);
+	else if (cfg->channel == DUMP_CHANNEL_RINGBUF)
+		dump_to_ringbuf(ctx, xdp, m, seq, captured);
+	return verdict;
+}
+
+#endif

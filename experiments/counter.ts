@@ -1,0 +1,20 @@
+import { defineExperiment } from './spec.ts';
+import { TCP_TO_CLOSED_PORT, UDP_DATAGRAM } from './traffic.ts';
+
+export default defineExperiment({
+  name: 'counter',
+  title: 'AF_PACKET SOCK_RAW on lo, a counting filter with a pinned map',
+  hook: 'socket',
+  topology: 'loopback',
+  family: 4,
+  server: { program: 'packet' },
+  filter: { object: 'counter', program: 'count', pins: ['counts'] },
+  transport: 'tcp',
+  traffic: [TCP_TO_CLOSED_PORT, UDP_DATAGRAM],
+  // TCP SYN + RST|ACK and the UDP datagram + its ICMP port unreachable, each seen leaving and arriving.
+  doneWhen: { reads: 8 },
+  explanation:
+    'A filter that records nothing but counts packets per interface and IP protocol in a hash map pinned in ' +
+    'bpffs. The counts are read back twice, by the program\'s owner and with `bpftool map dump pinned`, and ' +
+    'checked against the interface\'s own packet counters. UDP to a closed port adds an ICMP port unreachable.',
+});

@@ -1,0 +1,81 @@
+// One row of the visibility matrix, derived from what a run observed (never from hand-written text).
+import { PKT_TYPE_NAMES } from './layers.ts';
+import type { Analysis } from './analyze.ts';
+import type { Hook } from '../servers/protocol.ts';
+
+export interface OverviewRow {
+  hook: Hook;
+  attached_to: string;
+  first_layer: string;
+  directions: string;
+  control_segments: string;
+  payload: string;
+  userspace_gets: string;
+  return_value: string;
+  status: string;
+}
+
+/** What each hook's programs return to let a packet go on. */
+export const KEEP_GOING: Record<Hook, string> = {
+  socket: 'skb->len',
+  xdp: 'XDP_PASS',
+  'tc-ingress': 'TC_ACT_OK',
+  'tc-egress': 'TC_ACT_OK',
+  'cgroup-ingress': '1 (allow)',
+  'cgroup-egress': '1 (allow)',
+};
+
+const distinct = <T>(values: T[]) => [...new Set(values)];
+const DIRECTION_NAMES = { 'to-server': 'to the server', 'from-server': 'from the server' } as const;
+
+export function overviewRow(a: Analysis): OverviewRow {
+  const { spec, packets, reads, observerReads } = a;
+  const directions = distinct(packets.map((p) => (p.direction ? DIRECTION_NAMES[p.direction] : 'unknown')));
+  const pktTypes = distinct(packets.flatMap((p) => (p.packet.pktType === null ? [] : [PKT_TYPE_NAMES[p.packet.pktType] ?? String(p.packet.pktType)])));
+  const control = distinct(
+    packets.flatMap((p) => (p.decoded.tcpFlags && p.decoded.payloadLength === 0 ? [p.decoded.tcpFlags.join('|')] : [])),
+  );
+  const payloads = packets.filter((p) => p.decoded.payloadLength > 0);
+  const returned = spec.filter.returnValue ?? KEEP_GOING[spec.hook];
+  return {
+    hook: spec.hook,
+    attached_to: spec.title,
+    first_layer: distinct(packets.map((p) => p.decoded.startsWith)).join(', ') || 'nothing seen',
+    directions: packets.length ? `${directions.join(' and ')}${pktTypes.length ? ` (pkt_type ${pktTypes.join(', ')})` : ''}` : '—',
+    control_segments: control.length ? `yes: ${control.join(', ')}` : 'no',
+    payload: payloads.length
+      ? `yes, at offset ${distinct(payloads.map((p) => p.decoded.payloadOffset)).join('/')}`
+      : 'no',
+    userspace_gets: userspaceGets(a),
+    return_value: `returns ${returned}: ${effect(a, reads.length, observerReads.length)}`,
+    status: 'ok',
+  };
+}
+
+/** How the server's reads relate to the program's view. */
+function userspaceGets(a: Analysis): string {
+  const { reads, packets } = a;
+  if (reads.length === 0) return 'nothing';
+  if (reads.every((r) => r.bytes.length === 0)) return `${reads.length} empty read(s) (0 B)`;
+  const lengths = distinct(reads.map((r) => r.bytes.length)).join('/');
+  const placed = reads.map((r) => (r.foundIn ? { r, p: packets[r.foundIn.packet] } : null));
+  if (placed.some((x) => x === null)) return `${reads.length} read(s) of ${lengths} B, not all found in the program's view`;
+  if (placed.every((x) => x!.r.foundIn!.offset === 0 && x!.r.bytes.length === x!.p.packet.length)) {
+    return `the same bytes: ${reads.length} whole packet(s)`;
+  }
+  if (placed.every((x) => x!.r.foundIn!.offset === x!.p.decoded.payloadOffset)) {
+    return `payload only (${lengths} B at offset ${distinct(placed.map((x) => x!.r.foundIn!.offset)).join('/')})`;
+  }
+  return `${reads.length} read(s) of ${lengths} B, from offset ${distinct(placed.map((x) => x!.r.foundIn!.offset)).join('/')}`;
+}
+
+/** What the return value did, as far as the run shows. */
+function effect(a: Analysis, reads: number, observerReads: number): string {
+  const { spec } = a;
+  const observer = spec.server.observer ? `; an unfiltered raw socket beside it read ${observerReads}` : '';
+  if (spec.filter.returnValue === undefined) return `nothing changes (the server read ${reads} time(s))${observer}`;
+  if (spec.filter.returnValue === 0) return `dropped for this socket: the server read ${reads} time(s)${observer}`;
+  const lengths = distinct(a.reads.map((r) => r.bytes.length)).join('/');
+  const sizes = `packets of ${distinct(a.packets.map((p) => p.packet.length)).join('/')} B`;
+  return `${lengths ? `trimmed: the server's reads were ${lengths} B` : 'the server read nothing'} (${sizes})${observer}`;
+}
