@@ -9,12 +9,13 @@ static __always_inline __u32 dump_skb(struct __sk_buff *skb, __u32 fallback)
 {
 	struct packet_meta m = {
 		.len = skb->len,
+		.readable = skb->len,
 		.pkt_type = skb->pkt_type,
 		.protocol = skb->protocol,
 		.ifindex = skb->ifindex,
 	};
 
-	return dump_packet(skb, false, &m, fallback);
+	return dump_packet(skb, FROM_SKB, &m, fallback);
 }
 
 SEC("socket")

@@ -3,7 +3,6 @@
 #ifndef EDL_DUMP_H
 #define EDL_DUMP_H
 
-#include <stdbool.h>
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
@@ -31,15 +30,23 @@ struct {
 /* What the program knows about the packet besides its bytes. */
 struct packet_meta {
 	__u32 len;
+	__u32 readable; /* bytes load_bytes() can reach from the start: len, or the linear part in kernel memory */
 	__u32 pkt_type;
 	__u32 protocol; /* network byte order */
 	__u32 ifindex;
 };
 
-/* `xdp` is a compile-time constant at every call site, so only one helper call survives. */
-static __always_inline long load_bytes(void *ctx, bool xdp, __u32 offset, void *to, __u32 len)
+/* Where the packet's bytes are: an __sk_buff, an xdp_md, or kernel memory (ctx is then the first byte). */
+enum dump_source { FROM_SKB, FROM_XDP, FROM_KERNEL };
+
+/* `from` is a compile-time constant at every call site, so only one helper call survives. */
+static __always_inline long load_bytes(void *ctx, enum dump_source from, __u32 offset, void *to, __u32 len)
 {
-	return xdp ? bpf_xdp_load_bytes(ctx, offset, to, len) : bpf_skb_load_bytes(ctx, offset, to, len);
+	if (from == FROM_XDP)
+		return bpf_xdp_load_bytes(ctx, offset, to, len);
+	if (from == FROM_KERNEL)
+		return bpf_probe_read_kernel(to, len, (char *)ctx + offset);
+	return bpf_skb_load_bytes(ctx, offset, to, len);
 }
 
 static __always_inline __u64 *dump_counter(__u32 index)
@@ -48,7 +55,7 @@ static __always_inline __u64 *dump_counter(__u32 index)
 }
 
 /* The study's format (one line per byte), each line prefixed with "edl" + tag + sequence number. */
-static __always_inline void dump_to_trace_pipe(void *ctx, bool xdp, struct packet_meta *m, __u32 key, __u32 captured)
+static __always_inline void dump_to_trace_pipe(void *ctx, enum dump_source from, struct packet_meta *m, __u32 key, __u32 captured)
 {
 	bpf_printk("edl%08x Kernelspace: Received %u bytes, dumping", key, m->len);
 	bpf_printk("edl%08x pkt_type=%u protocol=0x%04x", key, m->pkt_type, bpf_ntohs(m->protocol));
@@ -56,13 +63,13 @@ static __always_inline void dump_to_trace_pipe(void *ctx, bool xdp, struct packe
 	for (__u32 i = 0; i < DUMP_CAPTURE_MAX; i++) {
 		__u8 byte;
 
-		if (i >= captured || load_bytes(ctx, xdp, i, &byte, 1))
+		if (i >= captured || load_bytes(ctx, from, i, &byte, 1))
 			break;
 		bpf_printk("edl%08x \tbyte[%u]=0x%x", key, i, byte);
 	}
 }
 
-static __always_inline void dump_to_ringbuf(void *ctx, bool xdp, struct packet_meta *m, __u32 seq, __u32 captured)
+static __always_inline void dump_to_ringbuf(void *ctx, enum dump_source from, struct packet_meta *m, __u32 seq, __u32 captured)
 {
 	struct dump_record *rec = bpf_ringbuf_reserve(&records, sizeof(*rec), 0);
 	__u64 *lost;
@@ -81,7 +88,7 @@ static __always_inline void dump_to_ringbuf(void *ctx, bool xdp, struct packet_m
 	/* The load needs a length the verifier can bound to 1..DUMP_CAPTURE_MAX (a power of two):
 	 * for captured in that range, ((captured - 1) & (MAX - 1)) + 1 == captured. */
 	if (captured == 0 ||
-	    load_bytes(ctx, xdp, 0, rec->data, (((__u64)captured - 1) & (DUMP_CAPTURE_MAX - 1)) + 1))
+	    load_bytes(ctx, from, 0, rec->data, (((__u64)captured - 1) & (DUMP_CAPTURE_MAX - 1)) + 1))
 		captured = 0;
 	rec->captured = captured;
 	bpf_ringbuf_submit(rec, 0);
@@ -89,12 +96,12 @@ static __always_inline void dump_to_ringbuf(void *ctx, bool xdp, struct packet_m
 
 /* Dumps one packet as the config says; returns the configured value, or `fallback` (the hook's "keep
  * going": skb->len for a socket filter, TC_ACT_OK, XDP_PASS, 1 for cgroup_skb). */
-static __always_inline __u32 dump_packet(void *ctx, bool xdp, struct packet_meta *m, __u32 fallback)
+static __always_inline __u32 dump_packet(void *ctx, enum dump_source from, struct packet_meta *m, __u32 fallback)
 {
 	__u32 zero = 0;
 	struct dump_config *cfg = bpf_map_lookup_elem(&config, &zero);
 	__u64 *seen = dump_counter(DUMP_COUNTER_SEEN);
-	__u32 captured = m->len < DUMP_CAPTURE_MAX ? m->len : DUMP_CAPTURE_MAX;
+	__u32 captured = m->readable < DUMP_CAPTURE_MAX ? m->readable : DUMP_CAPTURE_MAX;
 	__u32 verdict, seq;
 
 	if (!cfg || !seen)
@@ -105,9 +112,9 @@ static __always_inline __u32 dump_packet(void *ctx, bool xdp, struct packet_meta
 	if (cfg->limit && seq >= cfg->limit)
 		return verdict;
 	if (cfg->channel == DUMP_CHANNEL_TRACE_PIPE)
-		dump_to_trace_pipe(ctx, xdp, m, (cfg->tag << 16) | (seq & 0xffff), captured);
+		dump_to_trace_pipe(ctx, from, m, (cfg->tag << 16) | (seq & 0xffff), captured);
 	else if (cfg->channel == DUMP_CHANNEL_RINGBUF)
-		dump_to_ringbuf(ctx, xdp, m, seq, captured);
+		dump_to_ringbuf(ctx, from, m, seq, captured);
 	return verdict;
 }
 

@@ -24,6 +24,7 @@ struct dump_config {
 	__u32 verdict; /* enum dump_verdict */
 	__u32 value;   /* the return value for DUMP_RETURN_VALUE */
 	__u32 limit;   /* record only the first `limit` packets (0: all); later ones still get the verdict */
+	__u32 netns;   /* tracing programs see every namespace: only packets of this one (its inode) count */
 };
 
 /* Indexes into the `counters` map. */
@@ -32,6 +33,9 @@ enum dump_counter {
 	DUMP_COUNTER_LOST = 1,    /* records the ring buffer had no room for */
 	DUMP_COUNTER_MAX = 2,
 };
+
+/* pkt_type where the hook has none (XDP runs before the stack classifies a frame). */
+#define DUMP_PKT_TYPE_UNKNOWN 0xffffffff
 
 /* One ring-buffer record per packet. */
 struct dump_record {

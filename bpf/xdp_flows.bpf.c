@@ -58,7 +58,8 @@ int xdp_flows(struct xdp_md *ctx)
 	struct flow_key key = {};
 	struct packet_meta m = {
 		.len = ctx->data_end - ctx->data,
-		.pkt_type = 0, /* XDP runs before the stack classifies the frame */
+		.readable = ctx->data_end - ctx->data,
+		.pkt_type = DUMP_PKT_TYPE_UNKNOWN,
 		.ifindex = ctx->ingress_ifindex,
 	};
 	__u64 one = 1, *count;
@@ -71,7 +72,7 @@ int xdp_flows(struct xdp_md *ctx)
 			bpf_map_update_elem(&flows, &key, &one, BPF_NOEXIST);
 	}
 	bpf_xdp_load_bytes(ctx, 12, &m.protocol, 2);
-	return dump_packet(ctx, true, &m, XDP_PASS);
+	return dump_packet(ctx, FROM_XDP, &m, XDP_PASS);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -1,6 +1,7 @@
 // The catalogue: every experiment by name, in the order `all` runs them.
 import counter from './counter.ts';
 import { HOOK_EXPERIMENTS } from './hooks.ts';
+import kprobeTcp from './kprobe-tcp.ts';
 import packetDgram from './packet-dgram.ts';
 import packet from './packet.ts';
 import raw from './raw.ts';
@@ -24,6 +25,7 @@ export const EXPERIMENTS: readonly ExperimentSpec[] = [
   ...RETURN_VALUE_EXPERIMENTS,
   ...HOOK_EXPERIMENTS,
   counter,
+  kprobeTcp,
 ];
 
 export function findExperiment(name: string): ExperimentSpec | undefined {

@@ -21,6 +21,10 @@ export interface ExperimentSpec {
   server: { program: 'raw' | 'tcp' | 'udp' | 'packet' | 'packet-dgram'; observer?: boolean };
   /** bpf/<object>.bpf.c and the program in it; returnValue replaces the hook's "keep going" value. */
   filter: { object: string; program: string; returnValue?: number; pins?: string[] };
+  /** Another program of the same object to use where this kernel lacks the hook, and what it changes. */
+  fallback?: { hook: Hook; program: string; title: string; tracepoint?: string; note: string };
+  /** For tracepoint hooks: the tracepoint ("tcp/tcp_probe"), checked before anything is attached. */
+  tracepoint?: string;
   /** The traffic's transport: tells the decoder what a view without an IP header starts with. */
   transport: Transport;
   /** Run one after the other, from the client's namespace. */

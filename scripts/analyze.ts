@@ -71,7 +71,8 @@ export function analyze(spec: ExperimentSpec, observations: Observations): Analy
     packets,
     reads,
     observerReads: observations.observerReads.map(analyzeRead),
-    entries: observations.entries.map(decodeEntry),
+    // Hash maps iterate in no stable order: sort, so results are the same on every run.
+    entries: [...observations.entries].sort((x, y) => (x.map + x.key).localeCompare(y.map + y.key)).map(decodeEntry),
     study,
   };
 }

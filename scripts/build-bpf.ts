@@ -30,10 +30,11 @@ export async function buildBpf(): Promise<string[]> {
     const name = file.slice(0, -'.bpf.c'.length);
     const out = bpfObjectPath(name);
     if (mtime(out) > Math.max(newestHeader, mtime(join(SOURCE_DIR, file)))) continue;
-    // asm/types.h lives in the multiarch include dir, which -target bpf does not search.
+    // asm/types.h lives in the multiarch include dir, which -target bpf does not search; bpf_tracing.h
+    // needs the target architecture to find function arguments in pt_regs.
     const result = await execa(
       'clang',
-      ['-O2', '-g', '-Wall', '-Werror', '-target', 'bpf', '-I/usr/include/x86_64-linux-gnu', '-c', file, '-o', out],
+      ['-O2', '-g', '-Wall', '-Werror', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-I/usr/include/x86_64-linux-gnu', '-c', file, '-o', out],
       { cwd: SOURCE_DIR, reject: false },
     );
     if (result.exitCode !== 0) {

@@ -16,6 +16,8 @@ import { PORT, type DoneWhen, type ExperimentSpec } from '../experiments/spec.ts
 import type { CaptureChannel, ServerConfig, ServerMessage } from '../servers/protocol.ts';
 import type { KernelPacket, Observations, UserRead } from './observations.ts';
 
+/** DUMP_PKT_TYPE_UNKNOWN in bpf/record.h: the hook has no pkt_type. */
+const PKT_TYPE_UNKNOWN = 0xffffffff;
 const READY_TIMEOUT_MS = 15_000;
 const TRAFFIC_TIMEOUT_MS = 10_000;
 const DONE_TIMEOUT_MS = 5_000;
@@ -66,8 +68,12 @@ export async function capture(spec: ExperimentSpec, opts: CaptureOptions): Promi
     progress(`traffic done (${spec.traffic.length} command(s))`);
     const done = await server.stop(DONE_TIMEOUT_MS);
     const rawKernelLog = tracePipe?.readAll() ?? null;
-    const packets = rawKernelLog === null ? ringbufPackets(server.messages) : tracedPackets(rawKernelLog, tag);
     const recorded = Math.min(done.seen, config.limit ?? Infinity) - done.lost;
+    // A program that records nothing (counter.bpf.c only counts) leaves no log to parse.
+    const delivered = rawKernelLog === null ? ringbufPackets(server.messages) : recorded > 0 ? tracedPackets(rawKernelLog, tag) : [];
+    const packets = delivered.map(
+      (p) => (p.pktType === PKT_TYPE_UNKNOWN ? { ...p, pktType: null } : p),
+    );
     if (packets.length !== recorded) {
       throw new HarnessError(
         EXIT.runFailed,

@@ -72,7 +72,10 @@ async function experimentCommand(args: string[]): Promise<number> {
   const outcomes = await runExperiments(specs, { channel, topology, resultsDir: results, logsDir: logs, log: console.log });
   console.log(`\n${verdicts(outcomes, results)}`);
   const failed = outcomes.find((o): o is Extract<Outcome, { error: HarnessError }> => 'error' in o);
-  return failed ? failed.error.code : EXIT.ok;
+  if (failed) return failed.error.code;
+  // An unsupported hook is a finding in `all` (the matrix says so), but an error when asked for by name.
+  const unsupported = outcomes.some((o) => 'summary' in o && o.summary.overview.status.startsWith('unsupported'));
+  return unsupported && !positionals.includes('all') ? EXIT.unsupported : EXIT.ok;
 }
 
 /** One line per experiment; `flat` when results sit directly in `dir` (import) rather than in dir/<name>. */
@@ -83,10 +86,12 @@ function verdicts(outcomes: Outcome[], dir: string, flat = false): string {
       const name = o.spec.name.padEnd(width);
       if ('error' in o) return `${name}  failed       ${o.error.message.split('\n')[0]}`;
       const s = o.summary;
+      if (s.overview.status.startsWith('unsupported')) return `${name}  unsupported  ${s.overview.status}`;
       const first = [...new Set(s.kernel_view.packets.map((p) => p.starts_with))].join('/') || 'nothing';
-      const facts = `${s.kernel_view.packets.length} packet(s) from ${first}, ${s.user_view.reads.length} read(s)`;
+      const facts = `${s.kernel_view.packets.length} packet(s) from ${first}, ${s.user_view.reads.length} read(s)`.padEnd(36);
       const why = s.original.differences.map((d) => d.kind).join(', ');
-      return `${name}  ${s.original.status.padEnd(11)}  ${facts}${why ? ` — ${why}` : ''}  (${displayPath(join(dir, flat ? '' : s.experiment, 'report.md'))})`;
+      const verdict = s.original.status === 'no-counterpart' ? s.overview.status : s.original.status;
+      return `${name}  ${verdict.padEnd(10)}  ${facts}${why ? ` — ${why}` : ''}  (${displayPath(join(dir, flat ? '' : s.experiment, 'report.md'))})`;
     })
     .join('\n');
 }

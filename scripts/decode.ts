@@ -31,10 +31,14 @@ export interface Decoded {
   srcPort: number | null;
   dstPort: number | null;
   ipProtocol: number | null;
+  /** For ICMP errors (unreachable, time exceeded): the datagram they quote, offsets within these bytes. */
+  quoted: Decoded | null;
 }
 
 const ETHERTYPES = new Map<number, LayerName>([[0x0800, 'ipv4'], [0x86dd, 'ipv6']]);
 const IP_PROTOCOLS = new Map<number, LayerName>([[6, 'tcp'], [17, 'udp'], [1, 'icmp'], [58, 'icmp'], [132, 'sctp']]);
+/** ICMP errors quote the packet at fault: v4 unreachable (3) and time exceeded (11), v6 unreachable (1), time exceeded (3). */
+const ICMP_ERRORS = new Set([1, 3, 11]);
 /** ICMP echo request/reply (v4 and v6): the only types whose identifier/sequence we expose. */
 const ICMP_ECHO = new Set([0, 8, 128, 129]);
 
@@ -291,6 +295,26 @@ export function decode(bytes: Uint8Array, opts: { transport: Transport; length?:
     srcPort: num(transport, 'src_port') ?? null,
     dstPort: num(transport, 'dst_port') ?? null,
     ipProtocol: num(ip, 'protocol') ?? num(ip, 'next_header') ?? null,
+    quoted: quotedDatagram(bytes, layers, at),
+  };
+}
+
+/** Decodes what an ICMP error quotes (an IP header and the start of its payload), shifted to `at`. */
+function quotedDatagram(bytes: Uint8Array, layers: Layer[], at: number): Decoded | null {
+  const icmp = layers.find((l) => l.name === 'icmp');
+  if (!icmp || !ICMP_ERRORS.has(num(icmp, 'type') ?? -1) || at >= bytes.length) return null;
+  const inner = bytes.subarray(at);
+  // The quote may be cut short: its own total length lets the IP header still be recognised.
+  const total = inner.length >= 4 && inner[0] >> 4 === 4 ? (inner[2] << 8) | inner[3] : undefined;
+  return shifted(decode(inner, { transport: 'udp', length: total }), at);
+}
+
+function shifted(d: Decoded, by: number): Decoded {
+  return {
+    ...d,
+    layers: d.layers.map((l) => ({ ...l, offset: l.offset + by, fields: l.fields.map((f) => ({ ...f, offset: f.offset + by })) })),
+    payloadOffset: d.payloadOffset + by,
+    quoted: d.quoted && shifted(d.quoted, by),
   };
 }
 

@@ -39,12 +39,15 @@ const PORTS = new Set([
 ]);
 
 export function maskedRanges(d: Decoded, opts: { knownPorts: number[] }): MaskedRange[] {
-  return d.layers.flatMap((l) =>
+  const own = d.layers.flatMap((l) =>
     l.fields
       .map((f) => ({ f, field: `${l.name}.${f.name}` }))
       .filter(({ f, field }) => ALWAYS.has(field) || (PORTS.has(field) && !opts.knownPorts.includes(f.value as number)))
       .map(({ f, field }) => ({ offset: f.offset, length: f.length, field })),
   );
+  // An ICMP error quotes the offending datagram, with its own IDs, ports and checksums.
+  const quoted = d.quoted ? maskedRanges(d.quoted, opts).map((r) => ({ ...r, field: `icmp.quoted.${r.field}` })) : [];
+  return [...own, ...quoted];
 }
 
 export function applyMask(bytes: Uint8Array, ranges: MaskedRange[]): Uint8Array {

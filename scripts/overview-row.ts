@@ -23,6 +23,8 @@ export const KEEP_GOING: Record<Hook, string> = {
   'tc-egress': 'TC_ACT_OK',
   'cgroup-ingress': '1 (allow)',
   'cgroup-egress': '1 (allow)',
+  kprobe: '0 (ignored)',
+  tracepoint: '0 (ignored)',
 };
 
 const distinct = <T>(values: T[]) => [...new Set(values)];
@@ -44,7 +46,8 @@ export function overviewRow(a: Analysis): OverviewRow {
     directions: packets.length ? `${directions.join(' and ')}${pktTypes.length ? ` (pkt_type ${pktTypes.join(', ')})` : ''}` : '—',
     control_segments: control.length ? `yes: ${control.join(', ')}` : 'no',
     payload: payloads.length
-      ? `yes, at offset ${distinct(payloads.map((p) => p.decoded.payloadOffset)).join('/')}`
+      ? `yes, at offset ${distinct(payloads.map((p) => p.decoded.payloadOffset)).join('/')}` +
+        (payloads.some((p) => p.packet.bytes.length <= p.decoded.payloadOffset) ? ' (beyond what the program could read)' : '')
       : 'no',
     userspace_gets: userspaceGets(a),
     return_value: `returns ${returned}: ${effect(a, reads.length, observerReads.length)}`,
@@ -58,15 +61,17 @@ function userspaceGets(a: Analysis): string {
   if (reads.length === 0) return 'nothing';
   if (reads.every((r) => r.bytes.length === 0)) return `${reads.length} empty read(s) (0 B)`;
   const lengths = distinct(reads.map((r) => r.bytes.length)).join('/');
-  const placed = reads.map((r) => (r.foundIn ? { r, p: packets[r.foundIn.packet] } : null));
-  if (placed.some((x) => x === null)) return `${reads.length} read(s) of ${lengths} B, not all found in the program's view`;
-  if (placed.every((x) => x!.r.foundIn!.offset === 0 && x!.r.bytes.length === x!.p.packet.length)) {
+  const placed = reads.flatMap((r) => (r.foundIn ? [{ r, offset: r.foundIn.offset, p: packets[r.foundIn.packet] }] : []));
+  if (placed.length === 0) return `${reads.length} read(s) of ${lengths} B, none of it in the program's view`;
+  if (placed.length < reads.length) return `${reads.length} read(s) of ${lengths} B, not all of it in the program's view`;
+  if (placed.every(({ r, offset, p }) => offset === 0 && r.bytes.length === p.packet.length)) {
     return `the same bytes: ${reads.length} whole packet(s)`;
   }
-  if (placed.every((x) => x!.r.foundIn!.offset === x!.p.decoded.payloadOffset)) {
-    return `payload only (${lengths} B at offset ${distinct(placed.map((x) => x!.r.foundIn!.offset)).join('/')})`;
-  }
-  return `${reads.length} read(s) of ${lengths} B, from offset ${distinct(placed.map((x) => x!.r.foundIn!.offset)).join('/')}`;
+  const at = distinct(placed.map(({ offset }) => offset)).join('/');
+  if (placed.every(({ offset, p }) => offset === p.decoded.payloadOffset)) return `payload only (${lengths} B, at offset ${at})`;
+  // Reads that start where a header starts: say which (a raw socket behind XDP reads from the IPv4 header).
+  const layers = distinct(placed.map(({ offset, p }) => p.decoded.layers.find((l) => l.offset === offset)?.name ?? 'mid-header'));
+  return `${reads.length} read(s) of ${lengths} B, from the ${layers.join('/')} header on (offset ${at} of the program's view)`;
 }
 
 /** What the return value did, as far as the run shows. */

@@ -21,12 +21,9 @@ export function renderOverview(summaries: Summary[]): string {
     ? (Object.keys(tools[0]) as (keyof ToolVersions)[]).map((k) => `${k} ${distinct(tools.map((t) => t[k]))}`).join(' · ')
     : 'unknown';
   const row = (s: Summary) => {
-    const packets = s.kernel_view.packets;
-    const first = distinct(packets.map((p) => p.starts_with)) || '—';
-    const shapes = packets.map((p) => (p.tcp_flags ? `${p.tcp_flags.join('|')} ${p.length}` : `${p.length}`)).join(', ');
-    const reads = s.user_view.reads.map((r) => r.length).join(', ');
-    const at = distinct(s.user_view.reads.map((r) => (r.found_in ? `${r.found_in.offset}` : 'not found'))) || '—';
-    return `| [${s.experiment}](${s.experiment}/report.md) | ${cell(s.title)} | ${first} | ${packets.length}: ${cell(shapes)} | ${s.user_view.reads.length}: ${reads} | ${at} | ${s.original.status} |`;
+    const o = s.overview;
+    const cells = [o.hook, o.attached_to, o.first_layer, o.directions, o.control_segments, o.payload, o.userspace_gets, o.return_value];
+    return `| [${s.experiment}](${s.experiment}/report.md) | ${cells.map(cell).join(' | ')} | ${cell(status(s))} |`;
   };
   return [
     '# Results',
@@ -37,8 +34,12 @@ export function renderOverview(summaries: Summary[]): string {
     '',
     `Tools: ${toolLine}.`,
     '',
-    '| experiment | socket | filter\'s view starts at | packets the filter saw (flags, bytes) | server reads (bytes) | user bytes at offset | 2017 study |',
-    '|---|---|---|---|---|---|---|',
+    '## What each hook sees',
+    '',
+    'One row per experiment; every cell is computed from that run\'s `summary.json`.',
+    '',
+    '| experiment | hook | attached to | first layer visible | directions seen | handshake/control segments | payload | what userspace gets | what the return value does | status on this kernel |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...summaries.map(row),
     '',
     ...summaries.flatMap((s) =>
@@ -49,6 +50,12 @@ export function renderOverview(summaries: Summary[]): string {
     `Masking: ${summaries[0]?.masking ?? ''}`,
     '',
   ].join('\n');
+}
+
+/** "ok", or the verdict against the 2017 study where the experiment has a counterpart. */
+function status(s: Summary): string {
+  if (s.overview.status !== 'ok') return s.overview.status;
+  return s.original.status === 'no-counterpart' ? 'ok' : `ok; 2017 study: ${s.original.status}`;
 }
 
 export function writeOverview(resultsDir: string, names: readonly string[]): void {

@@ -80,9 +80,14 @@ function renderReport(a: Analysis, s: Summary): string {
   const lines = [
     `# ${s.experiment}: ${s.title}`,
     '',
-    `Kernel \`${s.kernel}\`, channel \`${s.channel}\`. Traffic: \`${s.traffic}\`.`,
+    `Kernel \`${s.kernel}\`, channel \`${s.channel}\`, topology \`${s.topology}\`, program \`${s.program.name}\` ` +
+      `from \`${s.program.object}\` (hook ${s.hook}, returns ${s.program.returns}).`,
     '',
-    `**The filter saw ${packets.length} packet(s); the server's recv() returned ${s.user_view.reads.length} time(s).**`,
+    `Traffic: ${s.traffic.map((t) => `\`${t}\``).join(', then ')}.`,
+    '',
+    s.overview.status.startsWith('unsupported') ? `**${s.overview.status}.**\n` : '',
+    s.note ? `**Note:** ${s.note}.\n` : '',
+    `**The program saw ${packets.length} packet(s); the server's recv() returned ${s.user_view.reads.length} time(s).**`,
     s.kernel_view.lost > 0 ? `\n**${s.kernel_view.lost} record(s) were lost: the ring buffer was full.**` : '',
     '',
     '## What the filter saw',
@@ -100,6 +105,14 @@ function renderReport(a: Analysis, s: Summary): string {
     '|---|---|---|',
     ...s.user_view.reads.map((r, i) => `| ${i} | ${r.length} B | ${whereFound(r.found_in)} |`),
     '',
+    ...renderObserver(s),
+    ...renderMaps(s),
+    ...renderChecks(s),
+    '## At a glance',
+    '',
+    ...Object.entries(s.overview).map(([k, v]) => `- ${k.replace(/_/g, ' ')}: ${v}`),
+    s.interface ? `- ${s.interface.name} carried ${s.interface.rx_packets} packet(s) in and ${s.interface.tx_packets} out during the run` : '',
+    '',
     '## Why',
     '',
     a.spec.explanation,
@@ -115,6 +128,43 @@ function renderReport(a: Analysis, s: Summary): string {
     '',
   ];
   return lines.join('\n').replace(/\n{3,}/g, '\n\n');
+}
+
+function renderObserver(s: Summary): string[] {
+  if (!s.observer_view) return [];
+  const reads = s.observer_view.reads;
+  return [
+    '## What an unfiltered raw socket beside it received',
+    '',
+    `${reads.length} read(s): ${reads.map((r) => `${r.length} B`).join(', ') || 'none'}. The filter's verdict applies to its own socket only.`,
+    '',
+  ];
+}
+
+function renderMaps(s: Summary): string[] {
+  const maps = s.kernel_view.maps;
+  if (maps.length === 0) return [];
+  const columns = Object.keys(maps[0]);
+  return [
+    '## What the program kept in its maps',
+    '',
+    `| ${columns.join(' | ')} |`,
+    `|${columns.map(() => '---').join('|')}|`,
+    ...maps.map((m) => `| ${columns.map((c) => cell(String(m[c]))).join(' | ')} |`),
+    '',
+  ];
+}
+
+function renderChecks(s: Summary): string[] {
+  if (s.checks.length === 0) return [];
+  return [
+    '## Checks',
+    '',
+    '| check | expected | observed | |',
+    '|---|---|---|---|',
+    ...s.checks.map((c) => `| ${cell(c.description)} | ${c.expected} | ${c.observed} | ${c.ok ? 'ok' : '**FAILED**'} |`),
+    '',
+  ];
 }
 
 function renderStudy(a: Analysis, s: Summary): string[] {

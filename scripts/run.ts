@@ -1,5 +1,6 @@
 // Runs experiments end to end: capture → analysis → results/<name>/, then the overview.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { release } from 'node:os';
 import { join } from 'node:path';
 import { analyze } from './analyze.ts';
 import { buildBpf } from './build-bpf.ts';
@@ -7,6 +8,7 @@ import { capture } from './capture.ts';
 import { interrupted } from './cleanup.ts';
 import { renderKernelLog, renderUserLog } from './dumplog.ts';
 import { HarnessError, EXIT } from './errors.ts';
+import { resolveHook } from './features.ts';
 import { writeOverview } from './overview.ts';
 import { requireRoot, requireTools } from './preflight.ts';
 import { writeResults } from './report.ts';
@@ -15,7 +17,8 @@ import { toolVersions } from './tools.ts';
 import { EXPERIMENTS } from '../experiments/index.ts';
 import type { ExperimentSpec } from '../experiments/spec.ts';
 import type { CaptureChannel } from '../servers/protocol.ts';
-import type { TopologyKind } from './topology.ts';
+import { serverAddress, type TopologyKind } from './topology.ts';
+import type { Observations } from './observations.ts';
 
 export interface RunOptions {
   channel: CaptureChannel;
@@ -25,6 +28,23 @@ export interface RunOptions {
   /** Where the raw kernel and server logs go (importable with `npm run import`). */
   logsDir: string;
   log: (line: string) => void;
+}
+
+function nothingObserved(spec: ExperimentSpec, channel: CaptureChannel): Observations {
+  return {
+    experiment: spec.name,
+    kernel: release(),
+    channel,
+    topology: spec.topology,
+    serverAddress: serverAddress(spec.topology, spec.family),
+    packets: [],
+    reads: [],
+    observerReads: [],
+    entries: [],
+    pinned: [],
+    interface: null,
+    lost: 0,
+  };
 }
 
 export type Outcome = { spec: ExperimentSpec; summary: Summary } | { spec: ExperimentSpec; error: HarnessError };
@@ -40,22 +60,34 @@ export async function runExperiments(specs: ExperimentSpec[], opts: RunOptions):
   for (const spec of specs) {
     if (interrupted()) break;
     const progress = (line: string) => opts.log(`[${spec.name}] ${line}`);
+    const resultDir = join(opts.resultsDir, spec.name);
     try {
-      const topology = spec.hook === 'socket' ? (opts.topology ?? spec.topology) : spec.topology;
-      const { observations, rawKernelLog } = await capture(spec, { channel: opts.channel, topology, progress });
+      const { spec: effective, note } = await resolveHook(spec);
+      if (note) progress(note);
+      const topology = effective.hook === 'socket' ? (opts.topology ?? effective.topology) : effective.topology;
+      const { observations, rawKernelLog } = await capture(effective, { channel: opts.channel, topology, progress });
       const logDir = join(opts.logsDir, spec.name);
       mkdirSync(logDir, { recursive: true });
       writeFileSync(join(logDir, 'kernelspace.log'), rawKernelLog ?? renderKernelLog(observations.packets));
       writeFileSync(join(logDir, 'userspace.log'), renderUserLog(observations.reads));
-      const analysis = analyze(spec, observations);
-      const summary = buildSummary(analysis, tools);
-      writeResults(join(opts.resultsDir, spec.name), analysis, summary);
+      const analysis = analyze(effective, observations);
+      const summary = buildSummary(analysis, tools, note ? { note, status: `ok, via the ${effective.hook} fallback` } : null);
+      writeResults(resultDir, analysis, summary);
       progress(
         `${observations.packets.length} packet(s) seen by the filter, ${observations.reads.length} read(s); ` +
           `wrote ${join(opts.resultsDir, spec.name)}/ (raw logs in ${join(opts.logsDir, spec.name)}/)`,
       );
       outcomes.push({ spec, summary });
     } catch (error) {
+      if (error instanceof HarnessError && error.code === EXIT.unsupported) {
+        // Not a failure: the matrix says so, with the reason.
+        const analysis = analyze(spec, nothingObserved(spec, opts.channel));
+        const summary = buildSummary(analysis, tools, { note: null, status: error.message });
+        writeResults(resultDir, analysis, summary);
+        progress(`${error.message}; wrote ${resultDir}/`);
+        outcomes.push({ spec, summary });
+        continue;
+      }
       const harnessError =
         error instanceof HarnessError ? error : new HarnessError(EXIT.bug, `unexpected failure: ${(error as Error).stack}`);
       progress(`FAILED: ${harnessError.message}`);

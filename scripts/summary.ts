@@ -8,6 +8,7 @@ import type { Difference } from './compare-study.ts';
 import type { DecodedEntry } from './map-entries.ts';
 import type { TopologyKind } from './topology.ts';
 import type { Hook } from '../servers/protocol.ts';
+import { PORT } from '../experiments/spec.ts';
 import type { MaskedRange } from './mask.ts';
 import type { Channel } from './observations.ts';
 import type { ToolVersions } from './tools.ts';
@@ -52,19 +53,28 @@ export interface Summary {
   program: { object: string; name: string; returns: string };
   traffic: string[];
   tools: ToolVersions | null;
-  kernel_view: { lost: number; packets: SummaryPacket[]; maps: DecodedEntry[] };
+  /** Map entries; ephemeral ports in flow keys are written as "*". */
+  kernel_view: { lost: number; packets: SummaryPacket[]; maps: Record<string, string | number>[] };
   user_view: { reads: SummaryRead[] };
   /** The unfiltered raw socket beside the server's, where the experiment has one. */
   observer_view: { reads: SummaryRead[] } | null;
   /** What the server's interface carried during the run. */
   interface: { name: string; rx_packets: number; tx_packets: number } | null;
   checks: Check[];
+  /** How this kernel changed the experiment (a fallback hook), or null. */
+  note: string | null;
   overview: OverviewRow;
   original: { status: 'reproduced' | 'differs' | 'no-counterpart'; differences: Difference[] };
   masking: string;
 }
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+
+function maskEphemeralPorts(e: DecodedEntry): Record<string, string | number> {
+  if (e.map !== 'flows') return { ...e };
+  const port = (p: number) => (p === PORT ? p : '*');
+  return { ...e, srcPort: port(e.srcPort), dstPort: port(e.dstPort) };
+}
 
 const pktTypeName = (t: number) => PKT_TYPE_NAMES[t] ?? String(t);
 
@@ -78,7 +88,8 @@ function summaryRead(r: ReadAnalysis, pktType: number | undefined): SummaryRead 
   };
 }
 
-export function buildSummary(a: Analysis, tools: ToolVersions | null): Summary {
+/** `run` overrides the overview's status and adds a note (a fallback, an unsupported hook). */
+export function buildSummary(a: Analysis, tools: ToolVersions | null, run?: { note: string | null; status: string } | null): Summary {
   const { spec, observations: o } = a;
   return {
     experiment: spec.name,
@@ -96,7 +107,7 @@ export function buildSummary(a: Analysis, tools: ToolVersions | null): Summary {
     tools,
     kernel_view: {
       lost: o.lost,
-      maps: a.entries,
+      maps: a.entries.map(maskEphemeralPorts),
       packets: a.packets.map(({ packet, decoded, summary, masked, normalised, direction }) => ({
         length: packet.length,
         captured: packet.bytes.length,
@@ -117,7 +128,8 @@ export function buildSummary(a: Analysis, tools: ToolVersions | null): Summary {
     observer_view: spec.server.observer ? { reads: a.observerReads.map((r, i) => summaryRead(r, o.observerReads[i].pktType)) } : null,
     interface: o.interface && { name: o.interface.name, rx_packets: o.interface.rxPackets, tx_packets: o.interface.txPackets },
     checks: runChecks(a),
-    overview: overviewRow(a),
+    note: run?.note ?? null,
+    overview: { ...overviewRow(a), ...(run ? { status: run.status } : {}) },
     original: a.study ?? { status: 'no-counterpart', differences: [] },
     masking: MASKING_NOTE,
   };

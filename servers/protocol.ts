@@ -4,7 +4,7 @@
 export type CaptureChannel = 'ringbuf' | 'trace_pipe';
 
 /** Where the program is attached: the server's own socket, or a hook on its interface or cgroup. */
-export type Hook = 'socket' | 'xdp' | 'tc-ingress' | 'tc-egress' | 'cgroup-ingress' | 'cgroup-egress';
+export type Hook = 'socket' | 'xdp' | 'tc-ingress' | 'tc-egress' | 'cgroup-ingress' | 'cgroup-egress' | 'kprobe' | 'tracepoint';
 
 export interface ServerConfig {
   /** The compiled BPF object and the program in it to attach. */

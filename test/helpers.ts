@@ -1,5 +1,5 @@
 // Shared by the tests: run the CLI as a user would, skip what needs root, and check nothing is left behind.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -29,19 +29,28 @@ export function readSummary(resultsDir: string, name: string): Summary {
   return JSON.parse(readFileSync(join(resultsDir, name, 'summary.json'), 'utf8')) as Summary;
 }
 
-/** What a run of the harness with this PID could have left: namespaces, processes, tracefs instances. */
+/** What a run of the harness with this PID could have left: namespaces, processes, tracefs instances,
+ *  cgroups, pins, private mounts, veth links in the host namespace. */
 export async function leftovers(pid: number): Promise<string[]> {
   const prefix = `edl-${pid}-`;
   const netns = (await execa('ip', ['netns', 'list'])).stdout.split('\n').filter((l) => l.startsWith(prefix));
   const procs = (await execa('ps', ['-eo', 'pid=,args='])).stdout
     .split('\n')
     .filter((l) => l.includes(join(ROOT, 'servers')) || /\bncat\b.*16962/.test(l));
-  const instances = await execa('ls', ['/sys/kernel/tracing/instances'], { reject: false });
-  const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.includes(prefix));
+  const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' '));
+  // Our things inside the system's tracefs, cgroup2 and bpffs mounts (private mounts show up as mounts).
+  const inside = mounts
+    .filter(([, , type]) => type === 'tracefs' || type === 'cgroup2' || type === 'bpf')
+    .flatMap(([, path, type]) => {
+      const dir = type === 'tracefs' ? join(path, 'instances') : path;
+      return existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith(prefix)).map((n) => `${type} ${join(dir, n)}`) : [];
+    });
+  const veths = (await execa('ip', ['-o', 'link', 'show', 'type', 'veth'])).stdout.split('\n').filter(Boolean);
   return [
     ...netns.map((n) => `netns ${n}`),
     ...procs.map((p) => `process ${p.trim()}`),
-    ...instances.stdout.split('\n').filter((i) => i.startsWith(prefix)).map((i) => `tracefs instance ${i}`),
-    ...mounts.map((m) => `mount ${m}`),
+    ...inside,
+    ...mounts.filter(([, path]) => path?.includes(prefix)).map(([, path, type]) => `${type} mount ${path}`),
+    ...veths.map((v) => `veth in the host namespace: ${v}`),
   ];
 }

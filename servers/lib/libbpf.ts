@@ -16,6 +16,7 @@ const find_map = libbpf.func('void *bpf_object__find_map_by_name(void *obj, cons
 const map_fd = libbpf.func('int bpf_map__fd(void *map)');
 const map_update = libbpf.func('int bpf_map_update_elem(int fd, void *key, void *value, uint64_t flags)');
 const map_lookup = libbpf.func('int bpf_map_lookup_elem(int fd, void *key, void *value)');
+const attach = libbpf.func('void *bpf_program__attach(void *prog)');
 const attach_xdp = libbpf.func('void *bpf_program__attach_xdp(void *prog, int ifindex)');
 const attach_cgroup = libbpf.func('void *bpf_program__attach_cgroup(void *prog, int cgroup_fd)');
 const link_destroy = libbpf.func('int bpf_link__destroy(void *link)');
@@ -77,11 +78,18 @@ export class BpfObject {
     if (err < 0) throw new SysError(`bpf_map__pin(${name}, ${path})`, -err);
   }
 
-  /** Attaches through a bpf_link (XDP on an interface, cgroup_skb on a cgroup); returns the detach. */
-  attachLink(name: string, target: { xdpIfindex: number } | { cgroupFd: number }): () => void {
+  /** Attaches through a bpf_link: XDP on an interface, cgroup_skb on a cgroup, or where the program's
+   *  section says (kprobe/…, tp_btf/…); returns the detach. */
+  attachLink(name: string, target: { xdpIfindex: number } | { cgroupFd: number } | 'by-section'): () => void {
     const prog = this.program(name);
-    const link = ('xdpIfindex' in target ? attach_xdp(prog, target.xdpIfindex) : attach_cgroup(prog, target.cgroupFd)) as Pointer;
-    if (!link) throw new SysError(`attaching ${name} (${'xdpIfindex' in target ? 'XDP' : 'cgroup_skb'})`, koffi.errno());
+    const link = (
+      target === 'by-section'
+        ? attach(prog)
+        : 'xdpIfindex' in target
+          ? attach_xdp(prog, target.xdpIfindex)
+          : attach_cgroup(prog, target.cgroupFd)
+    ) as Pointer;
+    if (!link) throw new SysError(`attaching ${name}`, koffi.errno());
     return () => void link_destroy(link);
   }
 

@@ -1,6 +1,6 @@
 // The harness's BPF object from userspace: load, configure, attach (socket or hook), drain, detach.
 // Layouts mirror bpf/record.h; maps an object lacks (counter.bpf.c has only `counts`) are skipped.
-import { openSync, closeSync, constants } from 'node:fs';
+import { closeSync, constants, openSync, statSync } from 'node:fs';
 import { BpfObject, RingBuffer, mapKeys, mapLookup, mapUpdate } from './libbpf.ts';
 import { attachBpf, detachBpf, ifIndex } from './libc.ts';
 import type { ServerConfig, ServerMessage } from '../protocol.ts';
@@ -41,18 +41,21 @@ export class Program {
 
   private configure(): void {
     const { tag, channel, returnValue, limit } = this.config;
-    const value = Buffer.alloc(20);
+    const value = Buffer.alloc(24);
     value.writeUInt32LE(tag, 0);
     value.writeUInt32LE(CHANNEL[channel], 4);
     value.writeUInt32LE(returnValue === undefined ? DUMP_RETURN_DEFAULT : DUMP_RETURN_VALUE, 8);
     value.writeUInt32LE(returnValue ?? 0, 12);
     value.writeUInt32LE(limit ?? 0, 16);
+    // Tracing programs see all namespaces: tell them ours (the inode number of /proc/self/ns/net).
+    value.writeUInt32LE(Number(statSync('/proc/self/ns/net').ino), 20);
     mapUpdate(this.obj.mapFd('config'), u32(0), value);
   }
 
   private attachHook(): void {
     const { hook, program, ifname, cgroup } = this.config;
     if (hook === 'xdp') this.undo.push(this.obj.attachLink(program, { xdpIfindex: ifIndex(ifname) }));
+    else if (hook === 'kprobe' || hook === 'tracepoint') this.undo.push(this.obj.attachLink(program, 'by-section'));
     else if (hook === 'tc-ingress' || hook === 'tc-egress') {
       this.undo.push(this.obj.attachTc(program, ifIndex(ifname), hook === 'tc-ingress' ? 'ingress' : 'egress'));
     } else if (hook === 'cgroup-ingress' || hook === 'cgroup-egress') {

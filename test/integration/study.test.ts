@@ -12,7 +12,7 @@ const facts = (s: Summary) => ({ kernel_view: s.kernel_view, user_view: s.user_v
 
 t.test('raw, tcp and udp on this kernel', { skip: NEEDS_ROOT }, async (t) => {
   const dirs = { ringbuf: tempDir('ringbuf'), trace_pipe: tempDir('trace'), logs: tempDir('logs') };
-  const child = cli(['experiment', 'all', '--results', dirs.ringbuf, '--logs', dirs.logs]);
+  const child = cli(['experiment', 'raw', 'tcp', 'udp', '--results', dirs.ringbuf, '--logs', dirs.logs]);
   const run = await child;
   t.equal(run.exitCode, 0, run.all);
   t.match(run.stdout, new RegExp(`^\\[raw\\] namespace edl-${child.pid}-raw`, 'm'), 'prints progress per stage');
@@ -59,7 +59,7 @@ t.test('raw, tcp and udp on this kernel', { skip: NEEDS_ROOT }, async (t) => {
   });
 
   t.test('trace_pipe gives the same kernel view as the ring buffer', async (t) => {
-    const tracer = cli(['experiment', 'all', '--channel', 'trace_pipe', '--results', dirs.trace_pipe, '--logs', tempDir('tlogs')]);
+    const tracer = cli(['experiment', 'raw', 'tcp', 'udp', '--channel', 'trace_pipe', '--results', dirs.trace_pipe, '--logs', tempDir('tlogs')]);
     const traced = await tracer;
     t.equal(traced.exitCode, 0, traced.all);
     for (const name of ['raw', 'tcp', 'udp']) {
