@@ -1,14 +1,11 @@
-import { defineExperiment } from './spec.ts';
+import { SOCKET_ON_LOOPBACK, defineExperiment } from './spec.ts';
 import { TCP_TO_CLOSED_PORT } from './traffic.ts';
 
 export default defineExperiment({
   name: 'packet-dgram',
   title: 'AF_PACKET SOCK_DGRAM, ETH_P_ALL, bound to lo',
-  hook: 'socket',
-  topology: 'loopback',
-  family: 4,
+  ...SOCKET_ON_LOOPBACK,
   server: { program: 'packet-dgram' },
-  filter: { object: 'dump', program: 'dump' },
   transport: 'tcp',
   traffic: [TCP_TO_CLOSED_PORT],
   doneWhen: { reads: 4 },

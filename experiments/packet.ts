@@ -1,14 +1,11 @@
-import { defineExperiment } from './spec.ts';
+import { SOCKET_ON_LOOPBACK, defineExperiment } from './spec.ts';
 import { TCP_TO_CLOSED_PORT } from './traffic.ts';
 
 export default defineExperiment({
   name: 'packet',
   title: 'AF_PACKET SOCK_RAW, ETH_P_ALL, bound to lo',
-  hook: 'socket',
-  topology: 'loopback',
-  family: 4,
+  ...SOCKET_ON_LOOPBACK,
   server: { program: 'packet' },
-  filter: { object: 'dump', program: 'dump' },
   transport: 'tcp',
   traffic: [TCP_TO_CLOSED_PORT],
   // SYN and RST|ACK, each seen leaving (outgoing) and arriving (host) on lo.

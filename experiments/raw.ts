@@ -1,14 +1,11 @@
-import { defineExperiment } from './spec.ts';
+import { SOCKET_ON_LOOPBACK, defineExperiment } from './spec.ts';
 import { TCP_TO_CLOSED_PORT } from './traffic.ts';
 
 export default defineExperiment({
   name: 'raw',
   title: 'AF_INET SOCK_RAW, IPPROTO_TCP',
-  hook: 'socket',
-  topology: 'loopback',
-  family: 4,
+  ...SOCKET_ON_LOOPBACK,
   server: { program: 'raw' },
-  filter: { object: 'dump', program: 'dump' },
   transport: 'tcp',
   traffic: [TCP_TO_CLOSED_PORT],
   // ncat exits on the RST, and raw delivery happens before TCP processes it: both reads are queued by then.

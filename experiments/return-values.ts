@@ -1,19 +1,19 @@
 // What a socket filter's return value does: 0 drops, a small N trims, on raw, tcp and udp sockets.
 // The "returns skb->len" case is the study's raw, tcp and udp.
-import { defineExperiment, type ExperimentSpec } from './spec.ts';
+import { SOCKET_ON_LOOPBACK, defineExperiment, type ExperimentSpec } from './spec.ts';
 import { TCP_SEND_ONLY, TCP_TO_CLOSED_PORT, TCP_UNANSWERED, UDP_DATAGRAM } from './traffic.ts';
 
 /** Far below every header: the kernel's cap decides what is kept. */
 const TRIM_TO = 4;
 
-const base = { hook: 'socket', topology: 'loopback', family: 4 } as const;
+/** The dump filter, returning `value` instead of skb->len. */
+const returning = (value: number) => ({ ...SOCKET_ON_LOOPBACK, filter: { ...SOCKET_ON_LOOPBACK.filter, returnValue: value } });
 
 export const trimRaw = defineExperiment({
-  ...base,
+  ...returning(TRIM_TO),
   name: 'trim-raw',
   title: `AF_INET SOCK_RAW, IPPROTO_TCP, filter returns ${TRIM_TO}`,
   server: { program: 'raw' },
-  filter: { object: 'dump', program: 'dump', returnValue: TRIM_TO },
   transport: 'tcp',
   traffic: [TCP_TO_CLOSED_PORT],
   doneWhen: { reads: 2 },
@@ -24,11 +24,10 @@ export const trimRaw = defineExperiment({
 });
 
 export const trimTcp = defineExperiment({
-  ...base,
+  ...returning(TRIM_TO),
   name: 'trim-tcp',
   title: `AF_INET SOCK_STREAM, filter returns ${TRIM_TO}`,
   server: { program: 'tcp' },
-  filter: { object: 'dump', program: 'dump', returnValue: TRIM_TO },
   transport: 'tcp',
   traffic: [TCP_SEND_ONLY],
   // SYN, ACK, PSH|ACK, FIN|ACK; the client retransmits the lost data no earlier than 200 ms later.
@@ -41,11 +40,10 @@ export const trimTcp = defineExperiment({
 });
 
 export const trimUdp = defineExperiment({
-  ...base,
+  ...returning(TRIM_TO),
   name: 'trim-udp',
   title: `AF_INET SOCK_DGRAM, filter returns ${TRIM_TO}`,
   server: { program: 'udp' },
-  filter: { object: 'dump', program: 'dump', returnValue: TRIM_TO },
   transport: 'udp',
   traffic: [UDP_DATAGRAM],
   doneWhen: { reads: 1 },
@@ -56,11 +54,10 @@ export const trimUdp = defineExperiment({
 });
 
 export const dropRaw = defineExperiment({
-  ...base,
+  ...returning(0),
   name: 'drop-raw',
   title: 'AF_INET SOCK_RAW, IPPROTO_TCP, filter returns 0',
   server: { program: 'raw', observer: true },
-  filter: { object: 'dump', program: 'dump', returnValue: 0 },
   transport: 'tcp',
   traffic: [TCP_TO_CLOSED_PORT],
   doneWhen: { observerReads: 2 },
@@ -70,11 +67,10 @@ export const dropRaw = defineExperiment({
 });
 
 export const dropTcp = defineExperiment({
-  ...base,
+  ...returning(0),
   name: 'drop-tcp',
   title: 'AF_INET SOCK_STREAM, filter returns 0 on the listening socket',
   server: { program: 'tcp', observer: true },
-  filter: { object: 'dump', program: 'dump', returnValue: 0 },
   transport: 'tcp',
   traffic: [TCP_UNANSWERED],
   doneWhen: { observerReads: 1 },
@@ -84,11 +80,10 @@ export const dropTcp = defineExperiment({
 });
 
 export const dropUdp = defineExperiment({
-  ...base,
+  ...returning(0),
   name: 'drop-udp',
   title: 'AF_INET SOCK_DGRAM, filter returns 0',
   server: { program: 'udp', observer: true },
-  filter: { object: 'dump', program: 'dump', returnValue: 0 },
   transport: 'udp',
   traffic: [UDP_DATAGRAM],
   doneWhen: { observerReads: 1 },

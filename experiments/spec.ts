@@ -84,3 +84,16 @@ export interface KnownDifference {
 export function defineExperiment(spec: ExperimentSpec): ExperimentSpec {
   return spec;
 }
+
+/** Where most socket experiments sit: the dump filter on a socket, in one namespace on loopback. */
+export const SOCKET_ON_LOOPBACK = {
+  hook: 'socket',
+  topology: 'loopback',
+  family: 4,
+  filter: { object: 'dump', program: 'dump' },
+} as const;
+
+/** The IPv6 twin of an IPv4 socket experiment, on ::1; the 2017 study has no counterpart for it. */
+export function ipv6Twin(base: ExperimentSpec, twin: Pick<ExperimentSpec, 'title' | 'explanation'>): ExperimentSpec {
+  return { ...base, ...twin, name: `${base.name}6`, family: 6, study: undefined };
+}

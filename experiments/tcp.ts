@@ -1,14 +1,11 @@
-import { defineExperiment } from './spec.ts';
+import { SOCKET_ON_LOOPBACK, defineExperiment } from './spec.ts';
 import { TCP_EXCHANGE } from './traffic.ts';
 
 export default defineExperiment({
   name: 'tcp',
   title: 'AF_INET SOCK_STREAM (filter on the listening socket, attached after listen())',
-  hook: 'socket',
-  topology: 'loopback',
-  family: 4,
+  ...SOCKET_ON_LOOPBACK,
   server: { program: 'tcp' },
-  filter: { object: 'dump', program: 'dump' },
   transport: 'tcp',
   traffic: [TCP_EXCHANGE],
   doneWhen: { eof: true },

@@ -1,14 +1,11 @@
-import { defineExperiment } from './spec.ts';
+import { SOCKET_ON_LOOPBACK, defineExperiment } from './spec.ts';
 import { UDP_DATAGRAM } from './traffic.ts';
 
 export default defineExperiment({
   name: 'udp',
   title: 'AF_INET SOCK_DGRAM',
-  hook: 'socket',
-  topology: 'loopback',
-  family: 4,
+  ...SOCKET_ON_LOOPBACK,
   server: { program: 'udp' },
-  filter: { object: 'dump', program: 'dump' },
   transport: 'udp',
   traffic: [UDP_DATAGRAM],
   doneWhen: { reads: 1 },
