@@ -6,6 +6,8 @@ import { EXIT, HarnessError } from './errors.ts';
 import { importLogs } from './import-logs.ts';
 import { LOGS_DIR, RESULTS_DIR } from './paths.ts';
 import { runExperiments, type Outcome } from './run.ts';
+import { availableKernels, cachedKernels, KERNEL_SERIES, type KernelSeries } from './vm/kernels.ts';
+import { KERNELS_RESULTS_DIR, runInVm } from './vm/run-in-vm.ts';
 import { EXPERIMENTS, findExperiment } from '../experiments/index.ts';
 import type { ExperimentSpec } from '../experiments/spec.ts';
 
@@ -13,7 +15,9 @@ const NAMES = EXPERIMENTS.map((e) => e.name).join(', ');
 
 const USAGE = `Usage:
   npm run experiment -- <name…|all> [--channel ringbuf|trace_pipe] [--topology loopback|veth] [--results DIR] [--logs DIR]
+  npm run experiment -- <name…|all> --kernel <${KERNEL_SERIES.join('|')}> [--channel …] [--topology …]
   npm run import -- <kernelspace-log> <userspace-log> --as <name> --out DIR [--tag HEX] [--kernel RELEASE]
+  npm run kernels
 
 Experiments: ${NAMES}.
   --channel   how the filter hands its dump over: a BPF ring buffer (default) or trace_pipe, as in 2017
@@ -21,6 +25,8 @@ Experiments: ${NAMES}.
               (hook experiments always run on the topology they name)
   --results   where result folders go (default: results/)
   --logs      where the raw kernel and server logs go, importable later (default: build/runs/)
+  --kernel    boot that Debian kernel in QEMU and run there; results go to results/kernels/<release>/
+Kernels lists the Debian kernels --kernel can fetch, and those already cached.
 Import reads a trace_pipe log (this harness's or the 2017 study's format) and a server log, and writes the
 same report files into DIR.`;
 
@@ -60,6 +66,7 @@ async function experimentCommand(args: string[]): Promise<number> {
         results: { type: 'string', default: RESULTS_DIR },
         logs: { type: 'string', default: LOGS_DIR },
         topology: { type: 'string' },
+        kernel: { type: 'string' },
         help: HELP,
       },
     }),
@@ -69,6 +76,7 @@ async function experimentCommand(args: string[]): Promise<number> {
   if (channel !== 'ringbuf' && channel !== 'trace_pipe') throw usageError(`unknown channel "${channel}"`);
   if (topology !== undefined && topology !== 'loopback' && topology !== 'veth') throw usageError(`unknown topology "${topology}"`);
   const specs = selectExperiments(positionals);
+  if (values.kernel !== undefined) return kernelCommand(values.kernel, args);
   const outcomes = await runExperiments(specs, { channel, topology, resultsDir: results, logsDir: logs, log: console.log });
   console.log(`\n${verdicts(outcomes, results)}`);
   const failed = outcomes.find((o): o is Extract<Outcome, { error: HarnessError }> => 'error' in o);
@@ -94,6 +102,33 @@ function verdicts(outcomes: Outcome[], dir: string, flat = false): string {
       return `${name}  ${verdict.padEnd(10)}  ${facts}${why ? ` — ${why}` : ''}  (${displayPath(join(dir, flat ? '' : s.experiment, 'report.md'))})`;
     })
     .join('\n');
+}
+
+/** The same experiments in a VM on another kernel; the guest gets our arguments minus --kernel. */
+async function kernelCommand(series: string, args: string[]): Promise<number> {
+  if (!(KERNEL_SERIES as readonly string[]).includes(series)) {
+    throw usageError(`unknown kernel "${series}" (known: ${KERNEL_SERIES.join(', ')}; npm run kernels lists them)`);
+  }
+  if (args.some((a) => /^--(results|logs)(=|$)/.test(a))) {
+    throw usageError('--kernel writes to results/kernels/<release>/: it takes no --results or --logs');
+  }
+  const guestArgs = args.filter((a, i) => !/^--kernel(=|$)/.test(a) && args[i - 1] !== '--kernel');
+  const run = await runInVm({ series: series as KernelSeries, guestArgs, log: console.log });
+  console.log(
+    `\n[vm] ${run.release}: guest exit ${run.exitCode}, booted in ${run.bootSeconds.toFixed(1)} s, ` +
+      `${run.totalSeconds.toFixed(1)} s in all; results in ${displayPath(join(KERNELS_RESULTS_DIR, run.release))}/`,
+  );
+  return run.exitCode;
+}
+
+async function kernelsCommand(args: string[]): Promise<number> {
+  const { values } = usageOnError(() => parseArgs({ args, options: { help: HELP } }));
+  if (values.help) return help();
+  const cached = new Set(cachedKernels().map((k) => k.release));
+  for (const k of await availableKernels(console.log)) {
+    console.log(`${k.series.padEnd(7)} ${k.release.padEnd(34)} ${k.suite.padEnd(10)} ${cached.has(k.release) ? 'cached' : 'not cached'}`);
+  }
+  return EXIT.ok;
 }
 
 /** Relative to the working directory when inside it, absolute otherwise. */
@@ -132,6 +167,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'experiment') return experimentCommand(rest);
   if (command === 'import') return importCommand(rest);
+  if (command === 'kernels') return kernelsCommand(rest);
   if (command === undefined || command === '--help' || command === '-h') return help();
   throw usageError(`unknown command "${command}"`);
 }

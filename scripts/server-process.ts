@@ -54,8 +54,11 @@ export async function startServer(
     const result = await exit;
     const error = messages.find((m) => m.type === 'error');
     const reason = error?.type === 'error' ? error.message : `exit ${result.exitCode ?? result.signal}`;
-    const code = /bpf_object__load|bpf_object__open/.test(reason) ? EXIT.bpfLoad : EXIT.runFailed;
     const stderr = String(result.stderr ?? '').trim();
+    // The verifier names a helper this kernel does not have (bpf_xdp_load_bytes before 5.18, say).
+    const helper = /unknown func (\w+)#\d+/.exec(stderr)?.[1];
+    if (helper) return new HarnessError(EXIT.unsupported, `unsupported on this kernel: it has no ${helper}() helper`);
+    const code = /bpf_object__load|bpf_object__open/.test(reason) ? EXIT.bpfLoad : EXIT.runFailed;
     return new HarnessError(code, `server ${kind} failed ${what}: ${reason}${stderr ? `\n${stderr}` : ''}`);
   };
 
