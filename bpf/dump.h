@@ -22,6 +22,14 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
+/* Per-CPU packet numbers: unique keys without an atomic fetch-and-add, which kernels before 5.12 lack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} sequence SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 << 20);
@@ -101,16 +109,25 @@ static __always_inline __u32 dump_packet(void *ctx, enum dump_source from, struc
 	__u32 zero = 0;
 	struct dump_config *cfg = bpf_map_lookup_elem(&config, &zero);
 	__u64 *seen = dump_counter(DUMP_COUNTER_SEEN);
+	__u32 *number = bpf_map_lookup_elem(&sequence, &zero);
 	__u32 captured = m->readable < DUMP_CAPTURE_MAX ? m->readable : DUMP_CAPTURE_MAX;
+	__u64 before;
 	__u32 verdict, seq;
 
-	if (!cfg || !seen)
+	if (!cfg || !seen || !number)
 		return fallback;
 	/* Decide the return value first: clang must not merge a ctx load with a map-value load. */
 	verdict = cfg->verdict == DUMP_RETURN_VALUE ? cfg->value : fallback;
-	seq = __sync_fetch_and_add(seen, 1);
-	if (cfg->limit && seq >= cfg->limit)
+	/* Count with a plain atomic add (its result unused): the limit check may be off by the packets
+	 * other CPUs count at the same instant, which the experiments that use a limit do not have. */
+	before = *seen;
+	__sync_fetch_and_add(seen, 1);
+	if (cfg->limit && before >= cfg->limit)
 		return verdict;
+	/* CPU in the top bits, that CPU's running number below: 16 CPUs x 4096 packets stay unique in
+	 * the 16 bits a trace_pipe key has room for. */
+	seq = (bpf_get_smp_processor_id() << 12) | (*number & 0xfff);
+	*number += 1;
 	if (cfg->channel == DUMP_CHANNEL_TRACE_PIPE)
 		dump_to_trace_pipe(ctx, from, m, (cfg->tag << 16) | (seq & 0xffff), captured);
 	else if (cfg->channel == DUMP_CHANNEL_RINGBUF)

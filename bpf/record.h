@@ -29,7 +29,7 @@ struct dump_config {
 
 /* Indexes into the `counters` map. */
 enum dump_counter {
-	DUMP_COUNTER_SEEN = 0,    /* packets the filter ran on (also the next sequence number) */
+	DUMP_COUNTER_SEEN = 0,    /* packets the filter ran on */
 	DUMP_COUNTER_LOST = 1,    /* records the ring buffer had no room for */
 	DUMP_COUNTER_MAX = 2,
 };
@@ -39,7 +39,7 @@ enum dump_counter {
 
 /* One ring-buffer record per packet. */
 struct dump_record {
-	__u32 seq;      /* order in which the filter saw the packets */
+	__u32 seq;      /* (CPU << 12) | that CPU's packet number: unique per packet, not an order */
 	__u32 len;      /* skb->len */
 	__u32 captured; /* bytes in data[] */
 	__u32 pkt_type; /* skb->pkt_type: PACKET_HOST, PACKET_OUTGOING, ... */

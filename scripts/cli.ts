@@ -7,7 +7,7 @@ import { importLogs } from './import-logs.ts';
 import { LOGS_DIR, RESULTS_DIR } from './paths.ts';
 import { runExperiments, type Outcome } from './run.ts';
 import { availableKernels, cachedKernels, KERNEL_SERIES, type KernelSeries } from './vm/kernels.ts';
-import { KERNELS_RESULTS_DIR, runInVm } from './vm/run-in-vm.ts';
+import { runInVm } from './vm/run-in-vm.ts';
 import { EXPERIMENTS, findExperiment } from '../experiments/index.ts';
 import type { ExperimentSpec } from '../experiments/spec.ts';
 
@@ -25,7 +25,7 @@ Experiments: ${NAMES}.
               (hook experiments always run on the topology they name)
   --results   where result folders go (default: results/)
   --logs      where the raw kernel and server logs go, importable later (default: build/runs/)
-  --kernel    boot that Debian kernel in QEMU and run there; results go to results/kernels/<release>/
+  --kernel    boot that Debian kernel in QEMU and run there; results go to <results>/kernels/<release>/
 Kernels lists the Debian kernels --kernel can fetch, and those already cached.
 Import reads a trace_pipe log (this harness's or the 2017 study's format) and a server log, and writes the
 same report files into DIR.`;
@@ -76,7 +76,10 @@ async function experimentCommand(args: string[]): Promise<number> {
   if (channel !== 'ringbuf' && channel !== 'trace_pipe') throw usageError(`unknown channel "${channel}"`);
   if (topology !== undefined && topology !== 'loopback' && topology !== 'veth') throw usageError(`unknown topology "${topology}"`);
   const specs = selectExperiments(positionals);
-  if (values.kernel !== undefined) return kernelCommand(values.kernel, args);
+  if (values.kernel !== undefined) {
+    const guestArgs = [...positionals, '--channel', channel, ...(topology ? ['--topology', topology] : [])];
+    return kernelCommand(values.kernel, guestArgs, results);
+  }
   const outcomes = await runExperiments(specs, { channel, topology, resultsDir: results, logsDir: logs, log: console.log });
   console.log(`\n${verdicts(outcomes, results)}`);
   const failed = outcomes.find((o): o is Extract<Outcome, { error: HarnessError }> => 'error' in o);
@@ -104,19 +107,16 @@ function verdicts(outcomes: Outcome[], dir: string, flat = false): string {
     .join('\n');
 }
 
-/** The same experiments in a VM on another kernel; the guest gets our arguments minus --kernel. */
-async function kernelCommand(series: string, args: string[]): Promise<number> {
+/** The same experiments in a VM on another kernel. The guest writes into a shared folder, and we copy
+ *  to <results>/kernels/<release>/. */
+async function kernelCommand(series: string, guestArgs: string[], resultsDir: string): Promise<number> {
   if (!(KERNEL_SERIES as readonly string[]).includes(series)) {
     throw usageError(`unknown kernel "${series}" (known: ${KERNEL_SERIES.join(', ')}; npm run kernels lists them)`);
   }
-  if (args.some((a) => /^--(results|logs)(=|$)/.test(a))) {
-    throw usageError('--kernel writes to results/kernels/<release>/: it takes no --results or --logs');
-  }
-  const guestArgs = args.filter((a, i) => !/^--kernel(=|$)/.test(a) && args[i - 1] !== '--kernel');
-  const run = await runInVm({ series: series as KernelSeries, guestArgs, log: console.log });
+  const run = await runInVm({ series: series as KernelSeries, guestArgs, resultsDir, log: console.log });
   console.log(
     `\n[vm] ${run.release}: guest exit ${run.exitCode}, booted in ${run.bootSeconds.toFixed(1)} s, ` +
-      `${run.totalSeconds.toFixed(1)} s in all; results in ${displayPath(join(KERNELS_RESULTS_DIR, run.release))}/`,
+      `${run.totalSeconds.toFixed(1)} s in all; results in ${displayPath(join(resultsDir, 'kernels', run.release))}/`,
   );
   return run.exitCode;
 }

@@ -6,7 +6,7 @@ export type Channel = 'ringbuf' | 'trace_pipe' | 'import';
 
 /** One packet as the eBPF program saw it. */
 export interface KernelPacket {
-  /** Order in which the program saw the packets (0-based). */
+  /** The program's number for the packet ((CPU << 12) | that CPU's count): an identifier, not an order. */
   seq: number;
   /** skb->len: the packet's length from where the program's view starts. */
   length: number;

@@ -1,6 +1,6 @@
 // Writes one experiment's result folder: report.md, summary.json and the two hex dumps.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { hexdump } from './hexdump.ts';
 import { shapeName } from './compare-study.ts';
 import type { Analysis } from './analyze.ts';
@@ -10,6 +10,7 @@ export const RESULT_FILES = ['report.md', 'summary.json', 'kernelspace.txt', 'us
 
 /** Replaces a file in one step: a reader never sees half of it, a failure never truncates it. */
 export function writeAtomic(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, text);
   renameSync(tmp, path);

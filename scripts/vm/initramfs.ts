@@ -2,6 +2,7 @@
 // /init that mounts the host's root read-only over virtiofs under a tmpfs overlay, runs the guest's
 // command from the shared output folder, and powers off. No disk image is built or downloaded.
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { EXIT, HarnessError } from '../errors.ts';
@@ -26,6 +27,7 @@ $B mkdir -p /upper/upper /upper/work
 $B mount -t overlay overlay -o lowerdir=/lower,upperdir=/upper/upper,workdir=/upper/work /newroot
 $B mkdir -p /newroot${GUEST.outDir}
 $B mount -t virtiofs ${GUEST.outTag} /newroot${GUEST.outDir} || echo "edl-init: cannot mount the output folder"
+echo "edl-init: running the guest command"
 $B chroot /newroot /bin/sh ${GUEST.outDir}/guest.sh
 echo "edl-init: guest command finished"
 $B sync
@@ -61,9 +63,11 @@ function dependencies(ko: Buffer): string[] {
   return list ? list.split(',').map((m) => m.replace(/-/g, '_')) : [];
 }
 
-/** Builds <dir>/initrd.gz for a kernel unless it is already there; returns its path. */
+/** Builds <dir>/initrd-<hash>.gz for a kernel unless it is already there; returns its path. The hash
+ *  covers /init and the module list, so a change to either builds a new one. */
 export async function buildInitramfs(modulesDir: string, dir: string): Promise<string> {
-  const out = join(dir, 'initrd.gz');
+  const hash = createHash('sha256').update(INIT).update(WANTED.join()).digest('hex').slice(0, 12);
+  const out = join(dir, `initrd-${hash}.gz`);
   if (existsSync(out) && statSync(out).size > 0) return out;
   const staging = join(dir, 'initramfs');
   rmSync(staging, { recursive: true, force: true });

@@ -33,9 +33,10 @@ export interface BootResult {
 /** KVM only where the CPU offers virtualisation: a /dev/kvm without vmx/svm is a backend stock kernels hang on. */
 function accelerator(): string[] {
   const flags = readFileSync('/proc/cpuinfo', 'utf8');
-  if (existsSync('/dev/kvm') && /\b(vmx|svm)\b/.test(flags)) return ['-accel', 'kvm', '-cpu', 'host'];
-  // TCG: -cx16 avoids a double fault in SLUB seen with Debian 6.12 under QEMU 7.2's "max" CPU.
-  return ['-accel', 'tcg,thread=multi', '-cpu', 'max,-cx16'];
+  if (existsSync('/dev/kvm') && /\b(vmx|svm)\b/.test(flags)) return ['-accel', 'kvm', '-cpu', 'host', '-smp', String(Math.min(2, cpus().length))];
+  // TCG: -cx16 avoids a double fault in SLUB seen with Debian 6.12 under QEMU 7.2's "max" CPU, and one
+  // vCPU avoids the scheduler panics (ttwu_do_activate) seen with two under multi-threaded TCG.
+  return ['-accel', 'tcg', '-cpu', 'max,-cx16', '-smp', '1'];
 }
 
 function startVirtiofsd(socket: string, source: string, name: string): { child: ResultPromise; stop: () => Promise<void> } {
@@ -81,7 +82,6 @@ export async function boot(b: Boot): Promise<BootResult> {
     [
       ...accelerator(),
       '-m', MEMORY,
-      '-smp', String(Math.min(2, cpus().length)),
       '-object', `memory-backend-memfd,id=mem,size=${MEMORY},share=on`,
       '-numa', 'node,memdev=mem',
       '-chardev', `socket,id=root,path=${rootSocket}`,

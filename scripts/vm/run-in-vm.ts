@@ -1,13 +1,12 @@
 // `npm run experiment -- <names> --kernel <series>`: the same experiments inside a VM running that kernel.
-// Results land in results/kernels/<uname -r>/, as a host run would write them, plus the cross-kernel table.
+// Results land in <results>/kernels/<uname -r>/, as a host run would write them, plus the cross-kernel table.
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { buildBpf } from '../build-bpf.ts';
-import { onCleanup } from '../cleanup.ts';
 import { EXIT, HarnessError } from '../errors.ts';
 import { requireRoot } from '../preflight.ts';
-import { RESULTS_DIR, ROOT } from '../paths.ts';
+import { ROOT } from '../paths.ts';
 import { GUEST, buildInitramfs } from './initramfs.ts';
 import { fetchKernel, type KernelSeries } from './kernels.ts';
 import { writeKernelTable } from './kernel-table.ts';
@@ -15,7 +14,6 @@ import { boot } from './qemu.ts';
 import { writeOverview } from '../overview.ts';
 import { EXPERIMENTS } from '../../experiments/index.ts';
 
-export const KERNELS_RESULTS_DIR = join(RESULTS_DIR, 'kernels');
 const VM_TIMEOUT_MS = 20 * 60_000;
 /** Debian packages the VM runner needs besides the harness's own. */
 const VM_PACKAGES = ['qemu-system-x86', 'busybox-static', 'cpio', 'xz-utils', 'zstd'];
@@ -24,6 +22,8 @@ export interface VmRunOptions {
   series: KernelSeries;
   /** The CLI arguments the guest passes on (experiment names and flags, without --kernel). */
   guestArgs: string[];
+  /** Results go to <resultsDir>/kernels/<release>/; the host's own results there feed the cross-kernel table. */
+  resultsDir: string;
   log: (line: string) => void;
 }
 
@@ -89,7 +89,6 @@ export async function runInVm(opts: VmRunOptions): Promise<VmRun> {
   const runDir = join(ROOT, 'build', 'vm', `${process.pid}-${kernel.release}`);
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(join(runDir, 'out'), { recursive: true });
-  const removeRunDir = onCleanup(`VM run folder ${runDir}`, () => rmSync(runDir, { recursive: true, force: true }));
   opts.log(`[vm] booting ${kernel.release} (${readFileSync('/proc/cpuinfo', 'utf8').match(/\b(vmx|svm)\b/) ? 'KVM' : 'TCG'})`);
   const stopFollowing = follow(join(runDir, 'out', 'stdout.log'), opts.log);
   const result = await boot({
@@ -108,7 +107,8 @@ export async function runInVm(opts: VmRunOptions): Promise<VmRun> {
       `the guest on ${kernel.release} did not finish its run; serial log: ${result.serialLog}\n${tail(result.serialLog)}`,
     );
   }
-  const target = join(KERNELS_RESULTS_DIR, release);
+  const kernelsDir = join(opts.resultsDir, 'kernels');
+  const target = join(kernelsDir, release);
   if (existsSync(join(out, 'results'))) {
     for (const entry of readdirSync(join(out, 'results'))) {
       rmSync(join(target, entry), { recursive: true, force: true });
@@ -117,9 +117,10 @@ export async function runInVm(opts: VmRunOptions): Promise<VmRun> {
   }
   // The guest's overview lists only what it ran: rebuild it from everything this kernel has.
   writeOverview(target, EXPERIMENTS.map((e) => e.name));
-  writeKernelTable(RESULTS_DIR, KERNELS_RESULTS_DIR);
+  writeKernelTable(opts.resultsDir, kernelsDir);
   const booted = /booted in ([\d.]+) s/.exec(readFileSync(join(out, 'stdout.log'), 'utf8'));
-  await removeRunDir();
+  // Only a successful run's folder goes: a failed one keeps its serial log for the user.
+  rmSync(runDir, { recursive: true, force: true });
   return {
     release,
     exitCode: result.exitCode,
