@@ -1,4 +1,4 @@
-// Entry point: `experiment <name…|all>` and `import <kernel-log> <user-log> --as <name> --out <dir>`.
+// Entry point: `experiment <name…|all> [--kernel …]`, `import <kernel-log> <user-log> …` and `kernels`.
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cleanupOnExit, exitAfterCleanup } from './cleanup.ts';
@@ -46,7 +46,7 @@ function usageOnError<T>(parse: () => T): T {
 const HELP = { type: 'boolean', short: 'h' } as const;
 
 /** Experiment names from the command line; `all` means the whole catalogue. */
-export function selectExperiments(names: string[]): ExperimentSpec[] {
+function selectExperiments(names: string[]): ExperimentSpec[] {
   if (names.length === 0) throw usageError('name at least one experiment, or all');
   if (names.includes('all')) return [...EXPERIMENTS];
   return [...new Set(names)].map((name) => {

@@ -112,7 +112,6 @@ function renderReport(a: Analysis, s: Summary): string {
     '## At a glance',
     '',
     ...Object.entries(s.overview).map(([k, v]) => `- ${k.replace(/_/g, ' ')}: ${v}`),
-    s.interface ? `- ${s.interface.name} carried ${s.interface.rx_packets} packet(s) in and ${s.interface.tx_packets} out during the run` : '',
     '',
     '## Why',
     '',

@@ -58,8 +58,6 @@ export interface Summary {
   user_view: { reads: SummaryRead[] };
   /** The unfiltered raw socket beside the server's, where the experiment has one. */
   observer_view: { reads: SummaryRead[] } | null;
-  /** What the server's interface carried during the run. */
-  interface: { name: string; rx_packets: number; tx_packets: number } | null;
   checks: Check[];
   /** How this kernel changed the experiment (a fallback hook), or null. */
   note: string | null;
@@ -126,7 +124,6 @@ export function buildSummary(a: Analysis, tools: ToolVersions | null, run?: { no
     },
     user_view: { reads: a.reads.map((r, i) => summaryRead(r, o.reads[i].pktType)) },
     observer_view: spec.server.observer ? { reads: a.observerReads.map((r, i) => summaryRead(r, o.observerReads[i].pktType)) } : null,
-    interface: o.interface && { name: o.interface.name, rx_packets: o.interface.rxPackets, tx_packets: o.interface.txPackets },
     checks: runChecks(a),
     note: run?.note ?? null,
     overview: { ...overviewRow(a), ...(run ? { status: run.status } : {}) },

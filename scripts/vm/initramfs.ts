@@ -69,7 +69,8 @@ export async function buildInitramfs(modulesDir: string, dir: string): Promise<s
   const hash = createHash('sha256').update(INIT).update(WANTED.join()).digest('hex').slice(0, 12);
   const out = join(dir, `initrd-${hash}.gz`);
   if (existsSync(out) && statSync(out).size > 0) return out;
-  const staging = join(dir, 'initramfs');
+  // Per process: two runs may build the same kernel's initramfs at once; the rename decides.
+  const staging = join(dir, `initramfs.${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(join(staging, 'bin'), { recursive: true });
   mkdirSync(join(staging, 'modules'));
@@ -91,12 +92,13 @@ export async function buildInitramfs(modulesDir: string, dir: string): Promise<s
   for (const name of WANTED) await visit(name);
   writeFileSync(join(staging, 'modules', 'order'), order.join('\n') + '\n');
 
-  const archive = await execa('sh', ['-c', `find . | cpio -o -H newc --quiet | gzip -1 > ${JSON.stringify(out + '.tmp')}`], {
+  const tmp = `${out}.${process.pid}.tmp`;
+  const archive = await execa('sh', ['-c', `find . | cpio -o -H newc --quiet | gzip -1 > ${JSON.stringify(tmp)}`], {
     cwd: staging,
     reject: false,
   });
   if (archive.exitCode !== 0) throw new HarnessError(EXIT.runFailed, `could not build the initramfs: ${archive.stderr}`);
-  renameSync(out + '.tmp', out);
+  renameSync(tmp, out);
   rmSync(staging, { recursive: true, force: true });
   return out;
 }
