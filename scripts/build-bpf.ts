@@ -1,5 +1,5 @@
 // Compiles bpf/*.bpf.c into build/bpf/*.bpf.o with clang -target bpf, only when a source or header is newer.
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ROOT } from './paths.ts';
@@ -30,16 +30,20 @@ export async function buildBpf(): Promise<string[]> {
     const name = file.slice(0, -'.bpf.c'.length);
     const out = bpfObjectPath(name);
     if (mtime(out) > Math.max(newestHeader, mtime(join(SOURCE_DIR, file)))) continue;
+    // Compile beside, then rename: a concurrent run never loads a half-written object.
+    const tmp = `${out}.${process.pid}.tmp`;
     // asm/types.h lives in the multiarch include dir, which -target bpf does not search; bpf_tracing.h
     // needs the target architecture to find function arguments in pt_regs.
     const result = await execa(
       'clang',
-      ['-O2', '-g', '-Wall', '-Werror', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-I/usr/include/x86_64-linux-gnu', '-c', file, '-o', out],
+      ['-O2', '-g', '-Wall', '-Werror', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-I/usr/include/x86_64-linux-gnu', '-c', file, '-o', tmp],
       { cwd: SOURCE_DIR, reject: false },
     );
     if (result.exitCode !== 0) {
+      rmSync(tmp, { force: true });
       throw new Error(`clang could not compile bpf/${file}:\n${result.stderr}\nFix the program and run again.`);
     }
+    renameSync(tmp, out);
     built.push(name);
   }
   return built;

@@ -76,6 +76,12 @@ async function experimentCommand(args: string[]): Promise<number> {
   if (channel !== 'ringbuf' && channel !== 'trace_pipe') throw usageError(`unknown channel "${channel}"`);
   if (topology !== undefined && topology !== 'loopback' && topology !== 'veth') throw usageError(`unknown topology "${topology}"`);
   const specs = selectExperiments(positionals);
+  if (topology !== undefined && !specs.some((s) => s.hook === 'socket')) {
+    throw usageError(`--topology applies to socket experiments only, and none of ${positionals.join(', ')} is one`);
+  }
+  if (values.kernel !== undefined && args.some((a) => /^--logs(=|$)/.test(a))) {
+    throw usageError('--logs and --kernel conflict: a VM run keeps its logs inside the guest');
+  }
   if (values.kernel !== undefined) {
     const guestArgs = [...positionals, '--channel', channel, ...(topology ? ['--topology', topology] : [])];
     return kernelCommand(values.kernel, guestArgs, results);

@@ -9,6 +9,7 @@ import { interrupted } from './cleanup.ts';
 import { renderKernelLog, renderUserLog } from './dumplog.ts';
 import { HarnessError, EXIT } from './errors.ts';
 import { resolveHook } from './features.ts';
+import { sweepStale } from './sweep.ts';
 import { writeOverview } from './overview.ts';
 import { requireRoot, requireTools } from './preflight.ts';
 import { writeResults } from './report.ts';
@@ -53,6 +54,8 @@ export type Outcome = { spec: ExperimentSpec; summary: Summary } | { spec: Exper
 export async function runExperiments(specs: ExperimentSpec[], opts: RunOptions): Promise<Outcome[]> {
   requireRoot('npm run experiment');
   await requireTools();
+  const stale = await sweepStale();
+  if (stale.length) opts.log(`[setup] removed what earlier runs that were killed left behind:\n  ${stale.join('\n  ')}`);
   const built = await buildBpf();
   opts.log(`[setup] BPF objects ${built.length ? `compiled: ${built.join(', ')}` : 'up to date'}`);
   const tools = await toolVersions();
@@ -88,6 +91,7 @@ export async function runExperiments(specs: ExperimentSpec[], opts: RunOptions):
         outcomes.push({ spec, summary });
         continue;
       }
+      if (interrupted()) break; // the cleanup pulled things from under this run: not a finding
       const harnessError =
         error instanceof HarnessError ? error : new HarnessError(EXIT.bug, `unexpected failure: ${(error as Error).stack}`);
       progress(`FAILED: ${harnessError.message}`);

@@ -4,6 +4,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statS
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { buildBpf } from '../build-bpf.ts';
+import { sweepStale } from '../sweep.ts';
 import { EXIT, HarnessError } from '../errors.ts';
 import { requireRoot } from '../preflight.ts';
 import { ROOT } from '../paths.ts';
@@ -82,6 +83,8 @@ export async function runInVm(opts: VmRunOptions): Promise<VmRun> {
   requireRoot('npm run experiment -- --kernel');
   const started = Date.now();
   await ensureVmTools(opts.log);
+  const stale = await sweepStale();
+  if (stale.length) opts.log(`[vm] removed what earlier runs that were killed left behind:\n  ${stale.join('\n  ')}`);
   await buildBpf(); // the guest shares our build/ read-only: compile here, once
   const kernel = await fetchKernel(opts.series, opts.log);
   const kernelDir = join(ROOT, 'build', 'kernels', kernel.release);
