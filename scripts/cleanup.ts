@@ -4,6 +4,8 @@ import { EXIT } from './errors.ts';
 type Undo = () => Promise<void> | void;
 
 const stack: { what: string; undo: Undo }[] = [];
+/** Undos the run itself started (a finally block): an exit must wait for them too, not cut them off. */
+const running = new Set<Promise<void>>();
 
 /** Registers how to undo something just created; returns a function that undoes it now. */
 export function onCleanup(what: string, undo: Undo): () => Promise<void> {
@@ -13,11 +15,18 @@ export function onCleanup(what: string, undo: Undo): () => Promise<void> {
     const i = stack.indexOf(entry);
     if (i < 0) return;
     stack.splice(i, 1);
-    await entry.undo();
+    const done = Promise.resolve().then(entry.undo);
+    running.add(done);
+    try {
+      await done;
+    } finally {
+      running.delete(done);
+    }
   };
 }
 
-/** Runs every pending undo, newest first; a failing undo is reported and the rest still run. */
+/** Runs every pending undo, newest first, then waits for those already under way; a failing undo is
+ *  reported and the rest still run. */
 export async function cleanupAll(): Promise<void> {
   while (stack.length > 0) {
     const { what, undo } = stack.pop()!;
@@ -27,6 +36,7 @@ export async function cleanupAll(): Promise<void> {
       process.stderr.write(`cleanup: could not remove ${what}: ${(error as Error).message}\n`);
     }
   }
+  await Promise.allSettled([...running]);
 }
 
 let exiting = false;
@@ -55,7 +65,7 @@ function cleanupAndExit(reason: string, code: number): void {
  *  must not crash a run halfway: further output is dropped instead. */
 export function cleanupOnExit(): void {
   process.on('SIGINT', () => cleanupAndExit('SIGINT', EXIT.interrupted));
-  process.on('SIGTERM', () => cleanupAndExit('SIGTERM', 143));
+  process.on('SIGTERM', () => cleanupAndExit('SIGTERM', EXIT.terminated));
   process.on('uncaughtException', (error) => cleanupAndExit(`unexpected failure: ${error.stack}`, EXIT.bug));
   process.on('unhandledRejection', (error) => cleanupAndExit(`unexpected failure: ${String(error)}`, EXIT.bug));
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {

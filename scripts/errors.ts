@@ -10,6 +10,7 @@ export const EXIT = {
   unsupported: 6,
   runFailed: 7,
   interrupted: 130,
+  terminated: 143,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -25,6 +25,7 @@ const tc_hook_destroy = libbpf.func('int bpf_tc_hook_destroy(void *hook)');
 const tc_attach = libbpf.func('int bpf_tc_attach(void *hook, void *opts)');
 const map_pin = libbpf.func('int bpf_map__pin(void *map, const char *path)');
 const map_next_key = libbpf.func('int bpf_map_get_next_key(int fd, void *key, void *next_key)');
+const prog_test_run = libbpf.func('int bpf_prog_test_run_opts(int prog_fd, void *opts)');
 const SampleFn = koffi.proto('int ring_buffer_sample_fn(void *ctx, void *data, size_t size)');
 const ring_new = libbpf.func('void *ring_buffer__new(int map_fd, ring_buffer_sample_fn *cb, void *ctx, void *opts)');
 const ring_consume = libbpf.func('int ring_buffer__consume(void *rb)');
@@ -140,6 +141,26 @@ export function mapKeys(fd: number, keySize: number): Buffer[] {
     if ((map_next_key(fd, prev, next) as number) < 0) return keys;
     keys.push(next);
     prev = next;
+  }
+}
+
+/** Runs a program `repeat` times on `data` in the kernel (BPF_PROG_TEST_RUN); the mean time per run. */
+export function testRun(progFd: number, data: Buffer, repeat: number): { retval: number; durationNs: number } {
+  const input = koffi.alloc('uint8_t', data.length);
+  try {
+    koffi.encode(input, koffi.array('uint8_t', data.length), Array.from(data));
+    // struct bpf_test_run_opts (libbpf 1.1): sz, data_in, data_out, data_size_in, data_size_out, ctx_in,
+    // ctx_out, ctx_size_in, ctx_size_out, retval, repeat, duration, flags, cpu, batch_size = 80 bytes.
+    const opts = Buffer.alloc(80);
+    opts.writeBigUInt64LE(80n, 0);
+    opts.writeBigUInt64LE(koffi.address(input), 8);
+    opts.writeUInt32LE(data.length, 24);
+    opts.writeInt32LE(repeat, 60);
+    const err = prog_test_run(progFd, opts) as number;
+    if (err < 0) throw new SysError('bpf_prog_test_run_opts()', -err);
+    return { retval: opts.readUInt32LE(56), durationNs: opts.readUInt32LE(64) };
+  } finally {
+    koffi.free(input);
   }
 }
 

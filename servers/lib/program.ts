@@ -5,7 +5,7 @@ import { BpfObject, RingBuffer, mapKeys, mapLookup, mapUpdate } from './libbpf.t
 import { attachBpf, detachBpf, ifIndex } from './libc.ts';
 import type { ServerConfig, ServerMessage } from '../protocol.ts';
 
-const CHANNEL = { ringbuf: 1, trace_pipe: 2 } as const;
+const CHANNEL = { none: 0, ringbuf: 1, trace_pipe: 2 } as const;
 const DUMP_RETURN_DEFAULT = 0;
 const DUMP_RETURN_VALUE = 1;
 const COUNTER_SEEN = 0;
@@ -40,16 +40,7 @@ export class Program {
   }
 
   private configure(): void {
-    const { tag, channel, returnValue, limit } = this.config;
-    const value = Buffer.alloc(24);
-    value.writeUInt32LE(tag, 0);
-    value.writeUInt32LE(CHANNEL[channel], 4);
-    value.writeUInt32LE(returnValue === undefined ? DUMP_RETURN_DEFAULT : DUMP_RETURN_VALUE, 8);
-    value.writeUInt32LE(returnValue ?? 0, 12);
-    value.writeUInt32LE(limit ?? 0, 16);
-    // Tracing programs see all namespaces: tell them ours (the inode number of /proc/self/ns/net).
-    value.writeUInt32LE(Number(statSync('/proc/self/ns/net').ino), 20);
-    mapUpdate(this.obj.mapFd('config'), u32(0), value);
+    mapUpdate(this.obj.mapFd('config'), u32(0), encodeConfig(this.config));
   }
 
   private attachHook(): void {
@@ -116,6 +107,19 @@ export class Program {
     this.ring?.free();
     this.obj.close();
   }
+}
+
+/** struct dump_config (bpf/record.h) as the program's `config` map holds it. The netns is ours: tracing
+ *  programs see all namespaces and count only this one. */
+export function encodeConfig(c: { tag: number; channel: keyof typeof CHANNEL; returnValue?: number; limit?: number }): Buffer {
+  const value = Buffer.alloc(24);
+  value.writeUInt32LE(c.tag, 0);
+  value.writeUInt32LE(CHANNEL[c.channel], 4);
+  value.writeUInt32LE(c.returnValue === undefined ? DUMP_RETURN_DEFAULT : DUMP_RETURN_VALUE, 8);
+  value.writeUInt32LE(c.returnValue ?? 0, 12);
+  value.writeUInt32LE(c.limit ?? 0, 16);
+  value.writeUInt32LE(Number(statSync('/proc/self/ns/net').ino), 20);
+  return value;
 }
 
 function u32(value: number): Buffer {

@@ -41,13 +41,14 @@ const POINTS: [string, RegExp][] = [
   ['after the traffic', /traffic done/],
 ];
 
-t.test('SIGINT at any point: exit 130, machine as before', { skip: NEEDS_ROOT }, async (t) => {
+t.test('SIGINT or SIGTERM at any point: exit 130 or 143, machine as before', { skip: NEEDS_ROOT }, async (t) => {
   const before = await machineState();
-  for (const [point, when] of POINTS) {
-    const { result, pid, sent } = await interrupt([...RUN, '--results', tempDir('int'), '--logs', tempDir('int-logs')], when, 'SIGINT');
-    t.ok(sent, `${point}: the signal was sent`);
-    t.equal(result.exitCode, EXIT.interrupted, `${point}: exit 130\n${result.all}`);
-    t.same(await leftovers(pid), [], `${point}: nothing left`);
+  const cases = [...POINTS.map(([p, w]) => [p, w, 'SIGINT', EXIT.interrupted] as const), [...POINTS[1], 'SIGTERM', EXIT.terminated] as const];
+  for (const [point, when, signal, code] of cases) {
+    const { result, pid, sent } = await interrupt([...RUN, '--results', tempDir('int'), '--logs', tempDir('int-logs')], when, signal);
+    t.ok(sent, `${signal} ${point}: the signal was sent`);
+    t.equal(result.exitCode, code, `${signal} ${point}: exit ${code}\n${result.all}`);
+    t.same(await leftovers(pid), [], `${signal} ${point}: nothing left`);
   }
   t.same(await machineState(), before, 'namespaces, links, mounts and programs as before');
 });

@@ -1,0 +1,58 @@
+// The tcp experiment done by hand, for the latency benchmark: load bpf/dump.bpf.o with libbpf, attach it
+// to a listening socket on 127.0.0.1:16962, serve one connection, drain the ring buffer, print the count.
+// No namespace, no harness: the floor the harness's overhead is measured against.
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "../../bpf/record.h"
+
+static int records;
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	(void)ctx, (void)data, (void)size;
+	records++;
+	return 0;
+}
+
+int main(void)
+{
+	struct bpf_object *obj = bpf_object__open_file("build/bpf/dump.bpf.o", NULL);
+	if (!obj || bpf_object__load(obj)) {
+		perror("loading build/bpf/dump.bpf.o");
+		return 1;
+	}
+	__u32 zero = 0;
+	struct dump_config config = { .tag = 1, .channel = DUMP_CHANNEL_RINGBUF };
+	bpf_map_update_elem(bpf_object__find_map_fd_by_name(obj, "config"), &zero, &config, 0);
+	struct ring_buffer *rb = ring_buffer__new(bpf_object__find_map_fd_by_name(obj, "records"), on_record, NULL, NULL);
+	int prog = bpf_program__fd(bpf_object__find_program_by_name(obj, "dump"));
+	int listener = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons(16962), .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(listener, (struct sockaddr *)&addr, sizeof(addr)) || listen(listener, 1) ||
+	    setsockopt(listener, SOL_SOCKET, SO_ATTACH_BPF, &prog, sizeof(prog))) {
+		perror("listening socket");
+		return 1;
+	}
+	puts("ready");
+	fflush(stdout);
+	int conn = accept(listener, NULL, NULL);
+	char buf[4096];
+	while (read(conn, buf, sizeof(buf)) > 0)
+		;
+	setsockopt(conn, SOL_SOCKET, SO_DETACH_BPF, &zero, sizeof(zero));
+	setsockopt(listener, SOL_SOCKET, SO_DETACH_BPF, &zero, sizeof(zero));
+	ring_buffer__consume(rb);
+	printf("%d records\n", records);
+	close(conn);
+	close(listener);
+	ring_buffer__free(rb);
+	bpf_object__close(obj);
+	return 0;
+}

@@ -1,0 +1,75 @@
+// `npm run bench`: how fast the harness is against a run by hand, what each program costs per packet,
+// and how long VM runs take. Prints a table and writes results/bench.md (machine, kernel and date
+// included: unlike the other results, it is meant to change between runs).
+import { cpus, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { buildBpf } from '../build-bpf.ts';
+import { RESULTS_DIR, ROOT } from '../paths.ts';
+import { requireRoot } from '../preflight.ts';
+import { writeAtomic } from '../report.ts';
+import { cachedKernels } from '../vm/kernels.ts';
+import { latency, type Timing } from './latency.ts';
+import { progCosts } from './prog-cost.ts';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+
+function table(header: string[], rows: (string | number)[][]): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+/** `--kernel <series> tcp` for each cached kernel: boot time and total, as the VM runner reports them. */
+async function vmTimes(): Promise<(string | number)[][]> {
+  const rows: (string | number)[][] = [];
+  for (const kernel of cachedKernels()) {
+    const run = await execa(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', 'experiment', 'tcp', '--kernel', kernel.series, '--results', join(ROOT, 'build', 'bench', 'vm')], { cwd: ROOT, reject: false, all: true });
+    const m = /booted in ([\d.]+) s, ([\d.]+) s in all/.exec(run.all ?? '');
+    rows.push([kernel.release, m ? m[1] : 'failed', m ? m[2] : 'failed']);
+  }
+  return rows;
+}
+
+requireRoot('npm run bench');
+await buildBpf();
+const cpu = cpus()[0]?.model ?? 'unknown CPU';
+console.log(`machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, kernel ${release()}`);
+
+console.log('1. experiment latency …');
+const timings: Timing[] = await latency(RUNS);
+const bare = timings[0].medianSeconds;
+const latencyRows = timings.map((t) => [t.what, t.runs, t.medianSeconds.toFixed(2), (t.medianSeconds / bare).toFixed(1) + '×']);
+
+console.log('3. per-packet cost (BPF_PROG_TEST_RUN) …');
+const costs = progCosts();
+const baseline = (bytes: number) => costs.find((c) => c.program.startsWith('baseline') && c.bytes === bytes)!.nsPerRun;
+const costRows = costs.map((c) => [c.program, c.what, c.bytes, c.repeat, c.nsPerRun, c.nsPerRun - baseline(c.bytes), (c.nsPerRun / baseline(c.bytes)).toFixed(1) + '×']);
+
+console.log('4. VM runs (tcp on each cached kernel) …');
+const vmRows = await vmTimes();
+
+const report = [
+  '# Benchmarks',
+  '',
+  `${new Date().toISOString().slice(0, 10)} · ${cpus().length} × ${cpu} · ${(totalmem() / 2 ** 30).toFixed(0)} GiB · kernel \`${release()}\` · node ${process.version}`,
+  '',
+  '## 1. Experiment latency (wall time, median)',
+  '',
+  'Target: a single experiment within 2× the run by hand.',
+  '',
+  table(['what', 'runs', 'seconds', 'against by hand'], latencyRows),
+  '',
+  '## 2. Capture fidelity under load',
+  '',
+  'Not measured yet: needs a flood sender and a counting-only server mode (see the issue).',
+  '',
+  '## 3. What observation costs per packet (BPF_PROG_TEST_RUN)',
+  '',
+  table(['program', 'what', 'bytes', 'repeat', 'ns per run', 'over baseline (ns)', 'ratio'], costRows),
+  '',
+  '## 4. VM runs (`npm run experiment -- tcp --kernel …`)',
+  '',
+  table(['kernel', 'boot to guest command (s)', 'total (s)'], vmRows),
+  '',
+].join('\n');
+writeAtomic(join(RESULTS_DIR, 'bench.md'), report);
+console.log(`\n${report}`);

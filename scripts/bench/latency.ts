@@ -1,0 +1,60 @@
+// Wall time of an experiment through the harness against the same exchange done by hand (bare-tcp.c and
+// ncat, no harness), median of several runs.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { ROOT } from '../paths.ts';
+
+export interface Timing {
+  what: string;
+  runs: number;
+  medianSeconds: number;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function timed(runs: number, once: () => Promise<void>): Promise<number> {
+  const seconds: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = process.hrtime.bigint();
+    await once();
+    seconds.push(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+  return median(seconds);
+}
+
+/** The harness, as a user runs it after the first install (bootstrap costs milliseconds then). */
+function harness(names: string[]): () => Promise<void> {
+  return async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'edl-bench-'));
+    await execa(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', 'experiment', ...names, '--results', dir, '--logs', dir], { cwd: ROOT });
+  };
+}
+
+/** bare-tcp in a namespace of its own (created before the clock starts: nothing touches the host's). */
+function bare(binary: string, ns: string): () => Promise<void> {
+  return async () => {
+    const server = execa('ip', ['netns', 'exec', ns, binary], { cwd: ROOT });
+    await new Promise<void>((resolve) => server.stdout!.once('data', () => resolve()));
+    await execa('ip', ['netns', 'exec', ns, 'ncat', '127.0.0.1', '16962'], { input: '0123456789\n' });
+    await server;
+  };
+}
+
+export async function latency(runs: number): Promise<Timing[]> {
+  const binary = join(ROOT, 'build', 'bench', 'bare-tcp');
+  await execa('gcc', ['-O2', '-Wall', '-o', binary, join(ROOT, 'scripts', 'bench', 'bare-tcp.c'), '-lbpf']);
+  const ns = `edl-${process.pid}-bench`;
+  await execa('ip', ['netns', 'add', ns]);
+  try {
+    await execa('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    return [
+      { what: 'tcp by hand (bare-tcp.c + ncat)', runs, medianSeconds: await timed(runs, bare(binary, ns)) },
+      { what: 'npm run experiment tcp (warm)', runs, medianSeconds: await timed(runs, harness(['tcp'])) },
+      { what: 'npm run experiment all (22 experiments)', runs: 1, medianSeconds: await timed(1, harness(['all'])) },
+    ];
+  } finally {
+    await execa('ip', ['netns', 'del', ns]);
+  }
+}
