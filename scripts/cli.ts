@@ -1,4 +1,5 @@
 // Entry point: `experiment <name…|all> [--kernel …]`, `import <kernel-log> <user-log> …` and `kernels`.
+import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cleanupOnExit, exitAfterCleanup } from './cleanup.ts';
@@ -14,7 +15,7 @@ import type { ExperimentSpec } from '../experiments/spec.ts';
 const NAMES = EXPERIMENTS.map((e) => e.name).join(', ');
 
 const USAGE = `Usage:
-  npm run experiment -- <name…|all> [--channel ringbuf|trace_pipe] [--topology loopback|veth] [--results DIR] [--logs DIR]
+  npm run experiment -- <name…|all> [--channel ringbuf|trace_pipe] [--topology loopback|veth] [--jobs N] [--results DIR] [--logs DIR]
   npm run experiment -- <name…|all> --kernel <${KERNEL_SERIES.join('|')}> [--channel …] [--topology …]
   npm run import -- <kernelspace-log> <userspace-log> --as <name> --out DIR [--tag HEX] [--kernel RELEASE]
   npm run kernels
@@ -25,6 +26,7 @@ Experiments: ${NAMES}.
               (hook experiments always run on the topology they name)
   --results   where result folders go (default: results/)
   --logs      where the raw kernel and server logs go, importable later (default: build/runs/)
+  --jobs      how many experiments run at once, each in its own namespaces (default: the number of cores)
   --kernel    boot that Debian kernel in QEMU and run there; results go to <results>/kernels/<release>/
 Kernels lists the Debian kernels --kernel can fetch, and those already cached.
 Import reads a trace_pipe log (this harness's or the 2017 study's format) and a server log, and writes the
@@ -67,6 +69,7 @@ async function experimentCommand(args: string[]): Promise<number> {
         logs: { type: 'string', default: LOGS_DIR },
         topology: { type: 'string' },
         kernel: { type: 'string' },
+        jobs: { type: 'string', default: String(cpus().length) },
         help: HELP,
       },
     }),
@@ -76,6 +79,8 @@ async function experimentCommand(args: string[]): Promise<number> {
   if (channel !== 'ringbuf' && channel !== 'trace_pipe') throw usageError(`unknown channel "${channel}"`);
   if (topology !== undefined && topology !== 'loopback' && topology !== 'veth') throw usageError(`unknown topology "${topology}"`);
   const specs = selectExperiments(positionals);
+  const jobs = Number(values.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1) throw usageError(`--jobs takes a whole number of at least 1, not "${values.jobs}"`);
   if (topology !== undefined && !specs.some((s) => s.hook === 'socket')) {
     throw usageError(`--topology applies to socket experiments only, and none of ${positionals.join(', ')} is one`);
   }
@@ -86,7 +91,7 @@ async function experimentCommand(args: string[]): Promise<number> {
     const guestArgs = [...positionals, '--channel', channel, ...(topology ? ['--topology', topology] : [])];
     return kernelCommand(values.kernel, guestArgs, results);
   }
-  const outcomes = await runExperiments(specs, { channel, topology, resultsDir: results, logsDir: logs, log: console.log });
+  const outcomes = await runExperiments(specs, { channel, topology, resultsDir: results, logsDir: logs, jobs, log: console.log });
   console.log(`\n${verdicts(outcomes, results)}`);
   const failed = outcomes.find((o): o is Extract<Outcome, { error: HarnessError }> => 'error' in o);
   if (failed) return failed.error.code;

@@ -14,7 +14,7 @@ import { writeOverview } from './overview.ts';
 import { requireRoot, requireTools } from './preflight.ts';
 import { writeResults } from './report.ts';
 import { buildSummary, type Summary } from './summary.ts';
-import { toolVersions } from './tools.ts';
+import { toolVersions, type ToolVersions } from './tools.ts';
 import { EXPERIMENTS } from '../experiments/index.ts';
 import type { ExperimentSpec } from '../experiments/spec.ts';
 import type { CaptureChannel } from '../servers/protocol.ts';
@@ -28,6 +28,8 @@ export interface RunOptions {
   resultsDir: string;
   /** Where the raw kernel and server logs go (importable with `npm run import`). */
   logsDir: string;
+  /** How many experiments run at once. */
+  jobs: number;
   log: (line: string) => void;
 }
 
@@ -59,45 +61,55 @@ export async function runExperiments(specs: ExperimentSpec[], opts: RunOptions):
   const built = await buildBpf();
   opts.log(`[setup] BPF objects ${built.length ? `compiled: ${built.join(', ')}` : 'up to date'}`);
   const tools = await toolVersions();
-  const outcomes: Outcome[] = [];
-  for (const spec of specs) {
-    if (interrupted()) break;
-    const progress = (line: string) => opts.log(`[${spec.name}] ${line}`);
-    const resultDir = join(opts.resultsDir, spec.name);
-    try {
-      const { spec: effective, note } = await resolveHook(spec);
-      if (note) progress(note);
-      const topology = effective.hook === 'socket' ? (opts.topology ?? effective.topology) : effective.topology;
-      const { observations, rawKernelLog } = await capture(effective, { channel: opts.channel, topology, progress });
-      const logDir = join(opts.logsDir, spec.name);
-      mkdirSync(logDir, { recursive: true });
-      writeFileSync(join(logDir, 'kernelspace.log'), rawKernelLog ?? renderKernelLog(observations.packets));
-      writeFileSync(join(logDir, 'userspace.log'), renderUserLog(observations.reads));
-      const analysis = analyze(effective, observations);
-      const summary = buildSummary(analysis, tools, note ? { note, status: `ok, via the ${effective.hook} fallback` } : null);
-      writeResults(resultDir, analysis, summary);
-      progress(
-        `${observations.packets.length} packet(s) seen by the filter, ${observations.reads.length} read(s); ` +
-          `wrote ${join(opts.resultsDir, spec.name)}/ (raw logs in ${join(opts.logsDir, spec.name)}/)`,
-      );
-      outcomes.push({ spec, summary });
-    } catch (error) {
-      if (error instanceof HarnessError && error.code === EXIT.unsupported) {
-        // Not a failure: the matrix says so, with the reason.
-        const analysis = analyze(spec, nothingObserved(spec, opts.channel));
-        const summary = buildSummary(analysis, tools, { note: null, status: error.message });
-        writeResults(resultDir, analysis, summary);
-        progress(`${error.message}; wrote ${resultDir}/`);
-        outcomes.push({ spec, summary });
-        continue;
-      }
-      if (interrupted()) break; // the cleanup pulled things from under this run: not a finding
-      const harnessError =
-        error instanceof HarnessError ? error : new HarnessError(EXIT.bug, `unexpected failure: ${(error as Error).stack}`);
-      progress(`FAILED: ${harnessError.message}`);
-      outcomes.push({ spec, error: harnessError });
+  // Experiments live in namespaces of their own, so they can run side by side: one per core.
+  const slots: (Outcome | null)[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < specs.length && !interrupted()) {
+      const i = next++;
+      slots[i] = await runOne(specs[i], opts, tools);
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, specs.length)) }, worker));
+  const outcomes = slots.filter((o): o is Outcome => o !== null && o !== undefined);
   writeOverview(opts.resultsDir, EXPERIMENTS.map((e) => e.name));
   return outcomes;
+}
+
+/** One experiment: capture, logs, analysis, result folder. null when an interrupt cut it short. */
+async function runOne(spec: ExperimentSpec, opts: RunOptions, tools: ToolVersions): Promise<Outcome | null> {
+  const progress = (line: string) => opts.log(`[${spec.name}] ${line}`);
+  const resultDir = join(opts.resultsDir, spec.name);
+  try {
+    const { spec: effective, note } = await resolveHook(spec);
+    if (note) progress(note);
+    const topology = effective.hook === 'socket' ? (opts.topology ?? effective.topology) : effective.topology;
+    const { observations, rawKernelLog } = await capture(effective, { channel: opts.channel, topology, progress });
+    const logDir = join(opts.logsDir, spec.name);
+    mkdirSync(logDir, { recursive: true });
+    writeFileSync(join(logDir, 'kernelspace.log'), rawKernelLog ?? renderKernelLog(observations.packets));
+    writeFileSync(join(logDir, 'userspace.log'), renderUserLog(observations.reads));
+    const analysis = analyze(effective, observations);
+    const summary = buildSummary(analysis, tools, note ? { note, status: `ok, via the ${effective.hook} fallback` } : null);
+    writeResults(resultDir, analysis, summary);
+    progress(
+      `${observations.packets.length} packet(s) seen by the filter, ${observations.reads.length} read(s); ` +
+        `wrote ${resultDir}/ (raw logs in ${logDir}/)`,
+    );
+    return { spec, summary };
+  } catch (error) {
+    if (error instanceof HarnessError && error.code === EXIT.unsupported) {
+      // Not a failure: the matrix says so, with the reason.
+      const analysis = analyze(spec, nothingObserved(spec, opts.channel));
+      const summary = buildSummary(analysis, tools, { note: null, status: error.message });
+      writeResults(resultDir, analysis, summary);
+      progress(`${error.message}; wrote ${resultDir}/`);
+      return { spec, summary };
+    }
+    if (interrupted()) return null; // the cleanup pulled things from under this run: not a finding
+    const harnessError =
+      error instanceof HarnessError ? error : new HarnessError(EXIT.bug, `unexpected failure: ${(error as Error).stack}`);
+    progress(`FAILED: ${harnessError.message}`);
+    return { spec, error: harnessError };
+  }
 }
