@@ -57,10 +57,11 @@ function guestScript(args: string[]): string {
   const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   return [
     'mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev',
-    'mount -t tmpfs tmpfs /run; mount -t tmpfs tmpfs /tmp',
+    // A fresh /run (the host's is visible through the share); /tmp stays: the checkout may live there.
+    'mount -t tmpfs tmpfs /run',
     `uname -r > ${out}/release`,
     `echo "booted in $(cut -d' ' -f1 /proc/uptime) s" >> ${out}/stdout.log`,
-    `cd ${ROOT} && ${process.execPath} --import tsx scripts/cli.ts experiment ${quoted} --results ${out}/results --logs ${out}/logs >> ${out}/stdout.log 2>&1`,
+    `{ cd '${ROOT}' && ${process.execPath} --import tsx scripts/cli.ts experiment ${quoted} --results ${out}/results --logs ${out}/logs; } >> ${out}/stdout.log 2>&1`,
     `echo $? > ${out}/exit-code`,
     '',
   ].join('\n');
