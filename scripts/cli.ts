@@ -1,4 +1,5 @@
 // Entry point: `experiment <name…|all> [--kernel …]`, `import <kernel-log> <user-log> …` and `kernels`.
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -7,6 +8,7 @@ import { EXIT, HarnessError } from './errors.ts';
 import { importLogs } from './import-logs.ts';
 import { LOGS_DIR, RESULTS_DIR } from './paths.ts';
 import { runExperiments, type Outcome } from './run.ts';
+import { paintStatus, painter, sideBySide, type Paint } from './terminal.ts';
 import { availableKernels, cachedKernels, KERNEL_SERIES, type KernelSeries } from './vm/kernels.ts';
 import { runInVm } from './vm/run-in-vm.ts';
 import { EXPERIMENTS, findExperiment } from '../experiments/index.ts';
@@ -26,6 +28,7 @@ Experiments: ${NAMES}.
               (hook experiments always run on the topology they name)
   --results   where result folders go (default: results/)
   --logs      where the raw kernel and server logs go, importable later (default: build/runs/)
+  --verbose   also print the annotated hex dumps of every experiment
   --jobs      how many experiments run at once, each in its own namespaces (default: the number of cores)
   --kernel    boot that Debian kernel in QEMU and run there; results go to <results>/kernels/<release>/
 Kernels lists the Debian kernels --kernel can fetch, and those already cached.
@@ -70,6 +73,7 @@ async function experimentCommand(args: string[]): Promise<number> {
         topology: { type: 'string' },
         kernel: { type: 'string' },
         jobs: { type: 'string', default: String(cpus().length) },
+        verbose: { type: 'boolean', short: 'v' },
         help: HELP,
       },
     }),
@@ -92,7 +96,15 @@ async function experimentCommand(args: string[]): Promise<number> {
     return kernelCommand(values.kernel, guestArgs, results);
   }
   const outcomes = await runExperiments(specs, { channel, topology, resultsDir: results, logsDir: logs, jobs, log: console.log });
-  console.log(`\n${verdicts(outcomes, results)}`);
+  const paint = painter();
+  for (const o of outcomes) {
+    if (!('summary' in o) || o.summary.kernel_view.packets.length + o.summary.user_view.reads.length === 0) continue;
+    console.log(`\n${paint('bold', o.spec.name)}: ${o.spec.title}\n${sideBySide(o.summary, paint)}`);
+    if (values.verbose) {
+      for (const file of ['kernelspace.txt', 'userspace.txt']) console.log(`\n${readFileSync(join(results, o.spec.name, file), 'utf8')}`);
+    }
+  }
+  console.log(`\n${verdicts(outcomes, results, paint)}`);
   const failed = outcomes.find((o): o is Extract<Outcome, { error: HarnessError }> => 'error' in o);
   if (failed) return failed.error.code;
   // An unsupported hook is a finding in `all` (the matrix says so), but an error when asked for by name.
@@ -101,19 +113,19 @@ async function experimentCommand(args: string[]): Promise<number> {
 }
 
 /** One line per experiment; `flat` when results sit directly in `dir` (import) rather than in dir/<name>. */
-function verdicts(outcomes: Outcome[], dir: string, flat = false): string {
+function verdicts(outcomes: Outcome[], dir: string, paint: Paint, flat = false): string {
   const width = Math.max(...outcomes.map((o) => o.spec.name.length));
   return outcomes
     .map((o) => {
       const name = o.spec.name.padEnd(width);
-      if ('error' in o) return `${name}  failed       ${o.error.message.split('\n')[0]}`;
+      if ('error' in o) return `${name}  ${paintStatus(paint, 'failed'.padEnd(10))}  ${o.error.message.split('\n')[0]}`;
       const s = o.summary;
-      if (s.overview.status.startsWith('unsupported')) return `${name}  unsupported  ${s.overview.status}`;
+      if (s.overview.status.startsWith('unsupported')) return `${name}  ${paintStatus(paint, s.overview.status)}`;
       const first = [...new Set(s.kernel_view.packets.map((p) => p.starts_with))].join('/') || 'nothing';
       const facts = `${s.kernel_view.packets.length} packet(s) from ${first}, ${s.user_view.reads.length} read(s)`.padEnd(36);
       const why = s.original.differences.map((d) => d.kind).join(', ');
       const verdict = s.original.status === 'no-counterpart' ? s.overview.status : s.original.status;
-      return `${name}  ${verdict.padEnd(10)}  ${facts}${why ? ` — ${why}` : ''}  (${displayPath(join(dir, flat ? '' : s.experiment, 'report.md'))})`;
+      return `${name}  ${paintStatus(paint, verdict.padEnd(10))}  ${facts}${why ? ` — ${why}` : ''}  (${displayPath(join(dir, flat ? '' : s.experiment, 'report.md'))})`;
     })
     .join('\n');
 }
@@ -165,7 +177,7 @@ async function importCommand(args: string[]): Promise<number> {
   if (tag !== undefined && !(tag >= 0 && tag <= 0xffff)) throw usageError(`--tag takes a 16-bit hex number, not "${values.tag}"`);
   const [kernelLog, userLog] = positionals;
   const summary = importLogs({ spec, kernelLog, userLog, out: values.out, tag, kernel: values.kernel });
-  console.log(verdicts([{ spec, summary }], values.out, true));
+  console.log(verdicts([{ spec, summary }], values.out, painter(), true));
   return EXIT.ok;
 }
 
