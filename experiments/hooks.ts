@@ -6,7 +6,7 @@ import { SCTP_INIT, TCP_EXCHANGE } from './traffic.ts';
 const onVeth = { topology: 'veth', family: 4, transport: 'tcp', traffic: [TCP_EXCHANGE], doneWhen: { eof: true } } as const;
 const tcpServer = { program: 'tcp' } as const;
 
-export const xdp = defineExperiment({
+const xdp = defineExperiment({
   ...onVeth,
   name: 'xdp',
   title: 'XDP on srv0 (the server end of the veth pair)',
@@ -20,7 +20,7 @@ export const xdp = defineExperiment({
     'stack unchanged, so the server reads its payload as usual.',
 });
 
-export const xdpSctp = defineExperiment({
+const xdpSctp = defineExperiment({
   ...onVeth,
   name: 'xdp-sctp',
   title: 'XDP on srv0, SCTP traffic (raw IP protocol 132)',
@@ -37,7 +37,7 @@ export const xdpSctp = defineExperiment({
     'answers, and the raw socket\'s delivery keeps the kernel from sending a "protocol unreachable").',
 });
 
-export const tcIngress = defineExperiment({
+const tcIngress = defineExperiment({
   ...onVeth,
   name: 'tc-ingress',
   title: 'tc clsact ingress on srv0',
@@ -49,7 +49,7 @@ export const tcIngress = defineExperiment({
     'the Ethernet header for the program, and it sees every frame arriving on srv0 (to the server).',
 });
 
-export const tcEgress = defineExperiment({
+const tcEgress = defineExperiment({
   ...onVeth,
   name: 'tc-egress',
   title: 'tc clsact egress on srv0',
@@ -61,7 +61,7 @@ export const tcEgress = defineExperiment({
     'server sends on srv0 (SYN|ACK and ACKs; the server detaches at the client\'s FIN, before its own FIN).',
 });
 
-export const cgroupIngress = defineExperiment({
+const cgroupIngress = defineExperiment({
   ...onVeth,
   name: 'cgroup-ingress',
   title: 'cgroup_skb ingress on the server\'s cgroup',
@@ -74,7 +74,7 @@ export const cgroupIngress = defineExperiment({
     'the server\'s sockets (listener and accepted socket).',
 });
 
-export const cgroupEgress = defineExperiment({
+const cgroupEgress = defineExperiment({
   ...onVeth,
   name: 'cgroup-egress',
   title: 'cgroup_skb egress on the server\'s cgroup',

@@ -9,7 +9,7 @@ const TRIM_TO = 4;
 /** The dump filter, returning `value` instead of skb->len. */
 const returning = (value: number) => ({ ...SOCKET_ON_LOOPBACK, filter: { ...SOCKET_ON_LOOPBACK.filter, returnValue: value } });
 
-export const trimRaw = defineExperiment({
+const trimRaw = defineExperiment({
   ...returning(TRIM_TO),
   name: 'trim-raw',
   title: `AF_INET SOCK_RAW, IPPROTO_TCP, filter returns ${TRIM_TO}`,
@@ -23,7 +23,7 @@ export const trimRaw = defineExperiment({
     'the whole packet.',
 });
 
-export const trimTcp = defineExperiment({
+const trimTcp = defineExperiment({
   ...returning(TRIM_TO),
   name: 'trim-tcp',
   title: `AF_INET SOCK_STREAM, filter returns ${TRIM_TO}`,
@@ -39,7 +39,7 @@ export const trimTcp = defineExperiment({
     'client would retransmit the data for ever.',
 });
 
-export const trimUdp = defineExperiment({
+const trimUdp = defineExperiment({
   ...returning(TRIM_TO),
   name: 'trim-udp',
   title: `AF_INET SOCK_DGRAM, filter returns ${TRIM_TO}`,
@@ -53,7 +53,7 @@ export const trimUdp = defineExperiment({
     'recv() returns an empty datagram (0 bytes), not an error.',
 });
 
-export const dropRaw = defineExperiment({
+const dropRaw = defineExperiment({
   ...returning(0),
   name: 'drop-raw',
   title: 'AF_INET SOCK_RAW, IPPROTO_TCP, filter returns 0',
@@ -66,7 +66,7 @@ export const dropRaw = defineExperiment({
     'unfiltered raw socket beside it still reads both packets, and TCP still answers the SYN with RST|ACK.',
 });
 
-export const dropTcp = defineExperiment({
+const dropTcp = defineExperiment({
   ...returning(0),
   name: 'drop-tcp',
   title: 'AF_INET SOCK_STREAM, filter returns 0 on the listening socket',
@@ -79,7 +79,7 @@ export const dropTcp = defineExperiment({
     'connect times out. The packet was not dropped for the host: an unfiltered raw socket still reads the SYN.',
 });
 
-export const dropUdp = defineExperiment({
+const dropUdp = defineExperiment({
   ...returning(0),
   name: 'drop-udp',
   title: 'AF_INET SOCK_DGRAM, filter returns 0',

@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { ROOT } from './paths.ts';
 
 const SOURCE_DIR = join(ROOT, 'bpf');
-export const BPF_BUILD_DIR = join(ROOT, 'build', 'bpf');
+const BPF_BUILD_DIR = join(ROOT, 'build', 'bpf');
 
 function mtime(path: string): number {
   try {

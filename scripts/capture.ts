@@ -94,7 +94,8 @@ export async function capture(spec: ExperimentSpec, opts: CaptureOptions): Promi
       entries: server.messages.flatMap((m) => (m.type === 'entry' ? [{ map: m.map, key: m.key, value: m.value }] : [])),
       pinned: pinned.flat(),
       lost: done.lost,
-      interface: await interfaceCounters(topology),
+      // Only the counter's check uses them (pinned maps): skip the ip call elsewhere.
+      interface: config.pins ? await interfaceCounters(topology) : null,
     };
     return { observations, rawKernelLog };
   } finally {

@@ -14,7 +14,7 @@ export const TCP_FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 
 export type TcpFlag = (typeof TCP_FLAG_NAMES)[number];
 
 /** skb->pkt_type values (include/uapi/linux/if_packet.h), as reports name them. */
-export const PKT_TYPE_NAMES: Record<number, string> = {
+const PKT_TYPE_NAMES: Record<number, string> = {
   0: 'host',
   1: 'broadcast',
   2: 'multicast',
@@ -22,3 +22,7 @@ export const PKT_TYPE_NAMES: Record<number, string> = {
   4: 'outgoing',
   5: 'loopback',
 };
+
+export function pktTypeName(pktType: number): string {
+  return PKT_TYPE_NAMES[pktType] ?? String(pktType);
+}

@@ -49,7 +49,8 @@ export interface Observations {
   entries: MapEntry[];
   /** Pinned maps as `bpftool map dump pinned` shows them (empty when nothing is pinned). */
   pinned: MapEntry[];
-  /** Packets the server's interface received and sent, read after the server stopped (null for imports).
+  /** Packets the server's interface received and sent, read after the server stopped (null for imports and
+   *  for experiments without pinned maps).
    *  Only the counter's check uses them: elsewhere late segments (the server's close) make them vary. */
   interface: { name: string; rxPackets: number; txPackets: number } | null;
   /** Records the kernel side could not deliver (ring buffer full), counted by the program. */

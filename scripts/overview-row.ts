@@ -1,5 +1,5 @@
 // One row of the visibility matrix, derived from what a run observed (never from hand-written text).
-import { PKT_TYPE_NAMES } from './layers.ts';
+import { pktTypeName } from './layers.ts';
 import type { Analysis } from './analyze.ts';
 import type { Hook } from '../servers/protocol.ts';
 
@@ -33,7 +33,7 @@ const DIRECTION_NAMES = { 'to-server': 'to the server', 'from-server': 'from the
 export function overviewRow(a: Analysis): OverviewRow {
   const { spec, packets, reads, observerReads } = a;
   const directions = distinct(packets.map((p) => (p.direction ? DIRECTION_NAMES[p.direction] : 'unknown')));
-  const pktTypes = distinct(packets.flatMap((p) => (p.packet.pktType === null ? [] : [PKT_TYPE_NAMES[p.packet.pktType] ?? String(p.packet.pktType)])));
+  const pktTypes = distinct(packets.flatMap((p) => (p.packet.pktType === null ? [] : [pktTypeName(p.packet.pktType)])));
   const control = distinct(
     packets.flatMap((p) => (p.decoded.tcpFlags && p.decoded.payloadLength === 0 ? [p.decoded.tcpFlags.join('|')] : [])),
   );

@@ -15,7 +15,7 @@ export function readSummaries(resultsDir: string, names: readonly string[]): Sum
 
 const distinct = (values: string[]) => [...new Set(values)].join(', ');
 
-export function renderOverview(summaries: Summary[]): string {
+function renderOverview(summaries: Summary[]): string {
   const tools = summaries.flatMap((s) => (s.tools ? [s.tools] : []));
   const toolLine = tools.length
     ? (Object.keys(tools[0]) as (keyof ToolVersions)[]).map((k) => `${k} ${distinct(tools.map((t) => t[k]))}`).join(' · ')

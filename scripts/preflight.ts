@@ -1,5 +1,6 @@
 // Checks made before anything touches the kernel: root, and the tools a run calls.
-import { execa } from 'execa';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { EXIT, HarnessError } from './errors.ts';
 
 const TOOLS = ['clang', 'ip', 'ncat', 'bpftool'];
@@ -13,10 +14,10 @@ export function requireRoot(what: string): void {
   }
 }
 
-export async function requireTools(): Promise<void> {
-  const missing = (
-    await Promise.all(TOOLS.map(async (t) => ((await execa('which', [t], { reject: false })).exitCode === 0 ? null : t)))
-  ).filter((t) => t !== null);
+/** Looks the tools up on PATH directly: no process per tool on every run's start. */
+export function requireTools(): void {
+  const dirs = (process.env.PATH ?? '').split(':').filter(Boolean);
+  const missing = TOOLS.filter((t) => !dirs.some((d) => existsSync(join(d, t))));
   if (missing.length > 0) {
     throw new HarnessError(
       EXIT.missingTool,

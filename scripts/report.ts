@@ -6,8 +6,6 @@ import { shapeName } from './compare-study.ts';
 import type { Analysis } from './analyze.ts';
 import type { Summary } from './summary.ts';
 
-export const RESULT_FILES = ['report.md', 'summary.json', 'kernelspace.txt', 'userspace.txt'] as const;
-
 /** Replaces a file in one step: a reader never sees half of it, a failure never truncates it. */
 export function writeAtomic(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });

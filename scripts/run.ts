@@ -55,7 +55,7 @@ export type Outcome = { spec: ExperimentSpec; summary: Summary } | { spec: Exper
 /** Runs each experiment in turn; one failing does not stop the others. */
 export async function runExperiments(specs: ExperimentSpec[], opts: RunOptions): Promise<Outcome[]> {
   requireRoot('npm run experiment');
-  await requireTools();
+  requireTools();
   const stale = await sweepStale();
   if (stale.length) opts.log(`[setup] removed what earlier runs that were killed left behind:\n  ${stale.join('\n  ')}`);
   const built = await buildBpf();

@@ -1,5 +1,5 @@
 // summary.json: the machine-readable result of one experiment (snake_case, as the issue tracker specifies).
-import { PKT_TYPE_NAMES, type LayerName, type TcpFlag } from './layers.ts';
+import { pktTypeName, type LayerName, type TcpFlag } from './layers.ts';
 import { runChecks, type Check } from './checks.ts';
 import { KEEP_GOING, overviewRow, type OverviewRow } from './overview-row.ts';
 import { trafficLine } from './traffic.ts';
@@ -73,8 +73,6 @@ function maskEphemeralPorts(e: DecodedEntry): Record<string, string | number> {
   const port = (p: number) => (p === PORT ? p : '*');
   return { ...e, srcPort: port(e.srcPort), dstPort: port(e.dstPort) };
 }
-
-const pktTypeName = (t: number) => PKT_TYPE_NAMES[t] ?? String(t);
 
 function summaryRead(r: ReadAnalysis, pktType: number | undefined): SummaryRead {
   return {

@@ -22,7 +22,7 @@ function verdict(s: Summary): string {
 /** Kernel releases in version order (5.10 before 6.1 before 6.12). */
 const byVersion = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
 
-export function renderKernelTable(runs: Map<string, Summary[]>): string {
+function renderKernelTable(runs: Map<string, Summary[]>): string {
   const kernels = [...runs.keys()].sort(byVersion);
   const find = (kernel: string, name: string) => runs.get(kernel)!.find((s) => s.experiment === name);
   const names = NAMES.filter((n) => kernels.some((k) => find(k, n)));

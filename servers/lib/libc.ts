@@ -12,14 +12,12 @@ export const SOCK_STREAM = 1;
 export const SOCK_DGRAM = 2;
 export const SOCK_RAW = 3;
 export const SOCK_NONBLOCK = 0o4000;
-export const IPPROTO_TCP = 6;
-export const IPPROTO_UDP = 17;
 export const ETH_P_ALL = 0x0003;
 const SOL_SOCKET = 1;
 const SO_REUSEADDR = 2;
 const SO_DETACH_BPF = 27;
 const SO_ATTACH_BPF = 50;
-export const POLLIN = 0x1;
+const POLLIN = 0x1;
 const EAGAIN = constants.errno.EAGAIN;
 const EINTR = constants.errno.EINTR;
 
@@ -77,7 +75,7 @@ export function detachBpf(fd: number): void {
 }
 
 /** struct sockaddr_in / sockaddr_in6, built by hand: the layout is fixed by the ABI. */
-export function sockaddr(address: string, port: number): Buffer {
+function sockaddr(address: string, port: number): Buffer {
   if (isIPv6(address)) {
     const buf = Buffer.alloc(28);
     buf.writeUInt16LE(AF_INET6, 0);

@@ -12,7 +12,7 @@ export function emit(message: ServerMessage): void {
 }
 
 /** The harness passes the whole config as one JSON argument. */
-export function parseServerConfig(argv = process.argv.slice(2)): ServerConfig {
+function parseServerConfig(argv = process.argv.slice(2)): ServerConfig {
   if (argv.length !== 1) throw new Error('server: expected one argument, the config as JSON');
   return JSON.parse(argv[0]) as ServerConfig;
 }
