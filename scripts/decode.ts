@@ -266,10 +266,11 @@ function following(l: Layer, end: number): [LayerName, number] {
   }
 }
 
-export function decode(bytes: Uint8Array, opts: { transport: Transport; length?: number }): Decoded {
+/** `startsWith` skips detection: for bytes already decoded once whose checksums were since masked (summary.json). */
+export function decode(bytes: Uint8Array, opts: { length?: number } & ({ transport: Transport } | { startsWith: LayerName })): Decoded {
   const r = reader(bytes);
   let end = opts.length ?? bytes.length;
-  const startsWith = detect(r, end, opts.transport);
+  const startsWith = 'startsWith' in opts ? opts.startsWith : detect(r, end, opts.transport);
   const layers: Layer[] = [];
   let at = 0;
   for (let next = startsWith; next !== 'payload'; ) {

@@ -1,5 +1,6 @@
 // summary.json: the machine-readable result of one experiment (snake_case, as the issue tracker specifies).
 import { pktTypeName, type LayerName, type TcpFlag } from './layers.ts';
+import { decode, type Decoded } from './decode.ts';
 import { runChecks, type Check } from './checks.ts';
 import { KEEP_GOING, overviewRow, type OverviewRow } from './overview-row.ts';
 import { trafficLine } from './traffic.ts';
@@ -128,4 +129,9 @@ export function buildSummary(a: Analysis, tools: ToolVersions | null, run?: { no
     original: a.study ?? { status: 'no-counterpart', differences: [] },
     masking: MASKING_NOTE,
   };
+}
+
+/** A packet of summary.json decoded again (masked fields read as zero): for views built from results/ alone. */
+export function decodeSummaryPacket(p: SummaryPacket): Decoded {
+  return decode(Buffer.from(p.hex, 'hex'), { length: p.length, startsWith: p.starts_with });
 }
