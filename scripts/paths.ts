@@ -1,8 +1,29 @@
-// Where things live, from the repository root.
+// Where things live, from the repository root, and how to start one of the project's own scripts.
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
-export const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+const HERE = fileURLToPath(import.meta.url);
+
+/** The folder holding package.json above this file: scripts/ when run from source, build/js/scripts/ when bundled. */
+function findRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dir === dirname(dir)) throw new Error(`no package.json above ${from}: is the checkout complete?`);
+  }
+}
+
+export const ROOT = findRoot(dirname(HERE));
 export const RESULTS_DIR = join(ROOT, 'results');
-export const SERVERS_DIR = join(ROOT, 'servers');
 export const LOGS_DIR = join(ROOT, 'build', 'runs');
+/** Where bootstrap.sh puts the esbuild bundles of the CLI, the servers and the helper scripts. */
+export const BUNDLE_DIR = join(ROOT, 'build', 'js');
+
+/** A bundled CLI (what `npm run experiment` starts: no TypeScript compile at start-up) starts bundled
+ *  servers, built from the same sources in the same step; from source, everything goes through tsx. */
+const BUNDLED = HERE.startsWith(BUNDLE_DIR);
+
+/** The command line that runs `script` ("servers/tcp", "scripts/send-sctp"), relative to the root, without extension. */
+export function projectScript(script: string): string[] {
+  return BUNDLED ? [process.execPath, join(BUNDLE_DIR, `${script}.mjs`)] : [process.execPath, '--import', 'tsx', join(ROOT, `${script}.ts`)];
+}

@@ -1,12 +1,11 @@
 // Starts a server (servers/<kind>.ts) inside a namespace and follows its JSON-lines messages.
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa, type ResultPromise } from 'execa';
 import { onCleanup } from './cleanup.ts';
 import { EXIT, HarnessError } from './errors.ts';
-import { ROOT, SERVERS_DIR } from './paths.ts';
+import { ROOT, projectScript } from './paths.ts';
 import type { ServerConfig, ServerMessage } from '../servers/protocol.ts';
 
 export interface ServerProcess {
@@ -37,7 +36,7 @@ export async function startServer(
   const [cmd, ...prefix] = nsExec;
   const child: ResultPromise = execa(
     cmd,
-    [...prefix, process.execPath, '--import', 'tsx', join(SERVERS_DIR, `${kind}.ts`), JSON.stringify(config)],
+    [...prefix, ...projectScript(`servers/${kind}`), JSON.stringify(config)],
     { cwd: ROOT, stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', reject: false, buffer: { stdout: false, stderr: true } },
   );
   const kill = onCleanup(`server ${kind} (pid ${child.pid})`, async () => {

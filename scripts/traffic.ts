@@ -1,9 +1,8 @@
 // Sends an experiment's traffic from the client's namespace.
-import { join } from 'node:path';
 import { execa } from 'execa';
 import { onCleanup } from './cleanup.ts';
 import { EXIT, HarnessError } from './errors.ts';
-import { ROOT } from './paths.ts';
+import { ROOT, projectScript } from './paths.ts';
 import { SERVER, type Traffic } from '../experiments/spec.ts';
 
 /** The command with the server's address filled in. */
@@ -11,10 +10,10 @@ function withAddress(traffic: Traffic, serverAddress: string): string[] {
   return traffic.command.map((word) => (word === SERVER ? serverAddress : word));
 }
 
-/** What to execute: a project script (scripts/*.ts) runs with node and tsx. */
+/** What to execute: a project script (scripts/*.ts) runs with node, bundled or through tsx. */
 function executable(traffic: Traffic, serverAddress: string): string[] {
   const [first, ...rest] = withAddress(traffic, serverAddress);
-  return first.endsWith('.ts') ? [process.execPath, '--import', 'tsx', join(ROOT, first), ...rest] : [first, ...rest];
+  return first.endsWith('.ts') ? [...projectScript(first.replace(/\.ts$/, '')), ...rest] : [first, ...rest];
 }
 
 /** As a shell line, for reports: "echo 0123456789 | ncat 127.0.0.1 16962". */

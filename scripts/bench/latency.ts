@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { ROOT } from '../paths.ts';
+import { BUNDLE_DIR, ROOT } from '../paths.ts';
 
 export interface Timing {
   what: string;
@@ -24,11 +24,14 @@ async function timed(runs: number, once: () => Promise<void>): Promise<number> {
   return median(seconds);
 }
 
-/** The harness, as a user runs it after the first install (bootstrap costs milliseconds then). */
-function harness(names: string[]): () => Promise<void> {
+/** The harness as `npm run experiment` starts it after the first install (bundled; bootstrap costs
+ *  milliseconds then), either through npm or the command npm runs. */
+function harness(names: string[], via: 'npm' | 'node'): () => Promise<void> {
   return async () => {
     const dir = mkdtempSync(join(tmpdir(), 'edl-bench-'));
-    await execa(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', 'experiment', ...names, '--results', dir, '--logs', dir], { cwd: ROOT });
+    const args = ['experiment', ...names, '--results', dir, '--logs', dir];
+    if (via === 'npm') await execa('npm', ['run', '--silent', ...args.slice(0, 1), '--', ...args.slice(1)], { cwd: ROOT });
+    else await execa(process.execPath, [join(BUNDLE_DIR, 'scripts', 'cli.mjs'), ...args], { cwd: ROOT });
   };
 }
 
@@ -51,8 +54,9 @@ export async function latency(runs: number): Promise<Timing[]> {
     await execa('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
     return [
       { what: 'tcp by hand (bare-tcp.c + ncat)', runs, medianSeconds: await timed(runs, bare(binary, ns)) },
-      { what: 'npm run experiment tcp (warm)', runs, medianSeconds: await timed(runs, harness(['tcp'])) },
-      { what: 'npm run experiment all (22 experiments)', runs: 1, medianSeconds: await timed(1, harness(['all'])) },
+      { what: 'node build/js/scripts/cli.mjs experiment tcp (what npm runs)', runs, medianSeconds: await timed(runs, harness(['tcp'], 'node')) },
+      { what: 'npm run experiment tcp (npm adds its own start-up)', runs, medianSeconds: await timed(runs, harness(['tcp'], 'npm')) },
+      { what: 'npm run experiment all (22 experiments)', runs: 1, medianSeconds: await timed(1, harness(['all'], 'npm')) },
     ];
   } finally {
     await execa('ip', ['netns', 'del', ns]);

@@ -39,7 +39,7 @@ export function progCosts(): ProgCost[] {
   const results: ProgCost[] = [];
   for (const c of CASES) {
     for (const bytes of [64, 1500]) {
-      const obj = BpfObject.load(bpfObjectPath(c.object));
+      const obj = BpfObject.load(bpfObjectPath(c.object), c.program);
       try {
         if (c.channel) mapUpdate(obj.mapFd('config'), Buffer.alloc(4), encodeConfig({ tag: 1, channel: c.channel }));
         const { durationNs } = testRun(obj.programFd(c.program), frame(bytes), c.repeat);

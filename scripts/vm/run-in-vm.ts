@@ -7,7 +7,7 @@ import { buildBpf } from '../build-bpf.ts';
 import { sweepStale } from '../sweep.ts';
 import { EXIT, HarnessError } from '../errors.ts';
 import { requireRoot } from '../preflight.ts';
-import { ROOT } from '../paths.ts';
+import { ROOT, projectScript } from '../paths.ts';
 import { GUEST, buildInitramfs } from './initramfs.ts';
 import { fetchKernel, type KernelSeries } from './kernels.ts';
 import { writeKernelTable } from './kernel-table.ts';
@@ -61,7 +61,7 @@ function guestScript(args: string[]): string {
     'mount -t tmpfs tmpfs /run',
     `uname -r > ${out}/release`,
     `echo "booted in $(cut -d' ' -f1 /proc/uptime) s" >> ${out}/stdout.log`,
-    `{ cd '${ROOT}' && ${process.execPath} --import tsx scripts/cli.ts experiment ${quoted} --results ${out}/results --logs ${out}/logs; } >> ${out}/stdout.log 2>&1`,
+    `{ cd '${ROOT}' && ${projectScript('scripts/cli').join(' ')} experiment ${quoted} --results ${out}/results --logs ${out}/logs; } >> ${out}/stdout.log 2>&1`,
     `echo $? > ${out}/exit-code`,
     '',
   ].join('\n');

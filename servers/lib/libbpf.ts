@@ -11,6 +11,9 @@ const open_file = libbpf.func('void *bpf_object__open_file(const char *path, voi
 const load = libbpf.func('int bpf_object__load(void *obj)');
 const close = libbpf.func('void bpf_object__close(void *obj)');
 const find_program = libbpf.func('void *bpf_object__find_program_by_name(void *obj, const char *name)');
+const next_program = libbpf.func('void *bpf_object__next_program(void *obj, void *prev)');
+const program_name = libbpf.func('const char *bpf_program__name(void *prog)');
+const set_autoload = libbpf.func('int bpf_program__set_autoload(void *prog, bool autoload)');
 const program_fd = libbpf.func('int bpf_program__fd(void *prog)');
 const find_map = libbpf.func('void *bpf_object__find_map_by_name(void *obj, const char *name)');
 const map_fd = libbpf.func('int bpf_map__fd(void *map)');
@@ -38,9 +41,20 @@ type Pointer = bigint | null;
 export class BpfObject {
   private constructor(private obj: Pointer) {}
 
-  static load(path: string): BpfObject {
+  /** Loads only `program` of the object: each program costs a verifier pass (tens of ms for the dumps). */
+  static load(path: string, program: string): BpfObject {
     const obj = open_file(path, null) as Pointer;
     if (!obj) throw new SysError(`bpf_object__open_file(${path})`, koffi.errno());
+    let found = false;
+    for (let p = next_program(obj, null) as Pointer; p; p = next_program(obj, p) as Pointer) {
+      const wanted = program_name(p) === program;
+      found ||= wanted;
+      set_autoload(p, wanted);
+    }
+    if (!found) {
+      close(obj);
+      throw new Error(`BPF object ${path} has no program named "${program}"`);
+    }
     const err = load(obj) as number;
     if (err < 0) {
       close(obj);

@@ -27,7 +27,7 @@ export class Program {
     private readonly config: ServerConfig,
     private readonly emit: Emit,
   ) {
-    this.obj = BpfObject.load(config.object);
+    this.obj = BpfObject.load(config.object, config.program);
     this.progFd = this.obj.programFd(config.program);
     if (this.obj.hasMap('config')) this.configure();
     this.ring =
