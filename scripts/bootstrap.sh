@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # First-use install, run before every npm script: Debian packages and node_modules, only what is missing.
 # Quiet and fast (a few ms) when everything is there. An argument adds what only that script needs:
-# `test` the second decoders and the browser the tests check results with, `bench` tcpdump.
+# `test` the second decoders and the browser the tests check results with, `bench` tcpdump (tests too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(clang llvm libbpf-dev bpftool ncat iproute2)
 case "${1:-}" in
-  test) PACKAGES+=(tshark chromium) ;;
+  test) PACKAGES+=(tshark chromium tcpdump) ;;
   bench) PACKAGES+=(tcpdump) ;;
   '') ;;
   *) echo "bootstrap: unknown purpose '$1' (expected test or bench)" >&2; exit 2 ;;

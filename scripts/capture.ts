@@ -178,7 +178,7 @@ function fromHex(hex: string): Uint8Array {
 }
 
 /** The server interface's packet counters: in our own namespaces they count exactly the experiment's traffic. */
-async function interfaceCounters(t: Topology): Promise<Observations['interface']> {
+export async function interfaceCounters(t: Topology): Promise<NonNullable<Observations['interface']>> {
   const { stdout } = await execa('ip', ['-n', t.server.name, '-s', '-j', 'link', 'show', 'dev', t.serverIfname]);
   const [link] = JSON.parse(stdout) as { stats64: { rx: { packets: number }; tx: { packets: number } } }[];
   return { name: t.serverIfname, rxPackets: link.stats64.rx.packets, txPackets: link.stats64.tx.packets };

@@ -18,6 +18,8 @@ export const RESULTS_DIR = join(ROOT, 'results');
 export const LOGS_DIR = join(ROOT, 'build', 'runs');
 /** Where bootstrap.sh puts the esbuild bundles of the CLI, the servers and the helper scripts. */
 export const BUNDLE_DIR = join(ROOT, 'build', 'js');
+/** What `npm run experiment` runs. */
+export const BUNDLED_CLI = join(BUNDLE_DIR, 'scripts', 'cli.mjs');
 
 /** A bundled CLI (what `npm run experiment` starts: no TypeScript compile at start-up) starts bundled
  *  servers, built from the same sources in the same step; from source, everything goes through tsx. */

@@ -30,6 +30,8 @@ export interface ServerConfig {
   observer?: boolean;
   /** Pin these maps under bpffs (map name → path). */
   pins?: Record<string, string>;
+  /** Count ring-buffer records instead of sending each: floods (the fidelity benchmark). */
+  countOnly?: boolean;
 }
 
 export type ServerMessage =
@@ -43,7 +45,8 @@ export type ServerMessage =
   | { type: 'packet'; seq: number; length: number; hex: string; pktType: number; protocol: number; ifindex: number }
   /** A map entry the program keeps (flows, counts), read after the program was detached. */
   | { type: 'entry'; map: string; key: string; value: number }
-  /** The server stopped: counters read from the program after it was detached. */
-  | { type: 'done'; seen: number; lost: number }
+  /** The server stopped: counters read from the program after it was detached, and the ring-buffer
+   *  records this server consumed. */
+  | { type: 'done'; seen: number; lost: number; received: number }
   /** The server failed; stderr has the details (libbpf prints the verifier log there). */
   | { type: 'error'; message: string };

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { BUNDLE_DIR, ROOT } from '../paths.ts';
+import { BUNDLED_CLI, ROOT } from '../paths.ts';
 
 export interface Timing {
   what: string;
@@ -31,7 +31,7 @@ function harness(names: string[], via: 'npm' | 'node'): () => Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'edl-bench-'));
     const args = ['experiment', ...names, '--results', dir, '--logs', dir];
     if (via === 'npm') await execa('npm', ['run', '--silent', ...args.slice(0, 1), '--', ...args.slice(1)], { cwd: ROOT });
-    else await execa(process.execPath, [join(BUNDLE_DIR, 'scripts', 'cli.mjs'), ...args], { cwd: ROOT });
+    else await execa(process.execPath, [BUNDLED_CLI, ...args], { cwd: ROOT });
   };
 }
 

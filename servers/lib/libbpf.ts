@@ -178,16 +178,24 @@ export function testRun(progFd: number, data: Buffer, repeat: number): { retval:
   }
 }
 
-/** A BPF ring buffer; the callback gets a copy of each record (libbpf's pointer dies after the call). */
+/** A BPF ring buffer; the callback gets a copy of each record (libbpf's pointer dies after the call).
+ *  Without a callback records are only counted: no copy, for floods. */
 export class RingBuffer {
   private rb: Pointer;
   private readonly callback: bigint;
+  /** Records consumed so far. */
+  received = 0;
 
-  constructor(mapFd: number, onRecord: (record: Buffer) => void) {
-    this.callback = koffi.register((_ctx: unknown, data: bigint, size: number | bigint) => {
-      onRecord(Buffer.from(koffi.view(data, Number(size)).slice(0)));
-      return 0;
-    }, koffi.pointer(SampleFn));
+  constructor(mapFd: number, onRecord: ((record: Buffer) => void) | null) {
+    this.callback = koffi.register(
+      onRecord
+        ? (_ctx: unknown, data: bigint, size: number | bigint) => {
+            onRecord(Buffer.from(koffi.view(data, Number(size)).slice(0)));
+            return 0;
+          }
+        : () => 0,
+      koffi.pointer(SampleFn),
+    );
     this.rb = ring_new(mapFd, this.callback, null, null) as Pointer;
     if (!this.rb) {
       const errno = koffi.errno();
@@ -205,6 +213,7 @@ export class RingBuffer {
   consume(): number {
     const n = ring_consume(this.rb) as number;
     if (n < 0) throw new SysError('ring_buffer__consume()', -n);
+    this.received += n;
     return n;
   }
 

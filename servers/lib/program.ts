@@ -32,7 +32,7 @@ export class Program {
     if (this.obj.hasMap('config')) this.configure();
     this.ring =
       config.channel === 'ringbuf' && this.obj.hasMap('records')
-        ? new RingBuffer(this.obj.mapFd('records'), (r) => emit(decodeRecord(r)))
+        ? new RingBuffer(this.obj.mapFd('records'), config.countOnly ? null : (r) => emit(decodeRecord(r)))
         : null;
     // The harness reads pins after the server exits, and removes them.
     for (const [map, path] of Object.entries(config.pins ?? {})) this.obj.pinMap(map, path);
@@ -97,10 +97,11 @@ export class Program {
         this.emit({ type: 'entry', map, key: key.toString('hex'), value: Number(mapLookup(fd, key, 8).readBigUInt64LE()) });
       }
     }
-    if (!this.obj.hasMap('counters')) return { type: 'done', seen: 0, lost: 0 };
+    const received = this.ring?.received ?? 0;
+    if (!this.obj.hasMap('counters')) return { type: 'done', seen: 0, lost: 0, received };
     const fd = this.obj.mapFd('counters');
     const read = (i: number) => Number(mapLookup(fd, u32(i), 8).readBigUInt64LE());
-    return { type: 'done', seen: read(COUNTER_SEEN), lost: read(COUNTER_LOST) };
+    return { type: 'done', seen: read(COUNTER_SEEN), lost: read(COUNTER_LOST), received };
   }
 
   close(): void {
