@@ -56,7 +56,7 @@ export async function sweepStale(): Promise<string[]> {
       await attempt(`process ${pid} (${cmdline.split(' ')[0]})`, () => void process.kill(Number(pid), 'SIGKILL'));
     }
   }
-  const netns = (await execa('ip', ['netns', 'list'], { reject: false })).stdout.split('\n').map((l) => l.split(' ')[0]);
+  const netns = entries('/run/netns'); // what `ip netns list` lists, without a process per run
   for (const name of netns.filter((n) => deadOwner(n) !== null)) {
     const pids = (await execa('ip', ['netns', 'pids', name], { reject: false })).stdout.split('\n').filter(Boolean);
     for (const pid of pids) await attempt(`process ${pid} in ${name}`, () => void process.kill(Number(pid), 'SIGKILL'));
