@@ -6,6 +6,7 @@ import { compareWithStudy, type StudyVerdict } from './compare-study.ts';
 import { decodeEntry, type DecodedEntry } from './map-entries.ts';
 import { PORT, type ExperimentSpec } from '../experiments/spec.ts';
 import type { KernelPacket, Observations, UserRead } from './observations.ts';
+import type { LayerName } from './layers.ts';
 
 export interface PacketAnalysis {
   packet: KernelPacket;
@@ -27,6 +28,8 @@ export interface ReadAnalysis {
   foundIn: { packet: number; offset: number } | null;
   masked: MaskedRange[];
   normalised: Uint8Array;
+  /** The first layer of the read: where it sits in the kernel's packet, or decoded from its own bytes. */
+  startsWith: LayerName;
 }
 
 export interface Analysis {
@@ -54,23 +57,28 @@ export function analyze(spec: ExperimentSpec, observations: Observations): Analy
     };
   });
   const claimed = new Set<number>();
-  const analyzeRead = ({ bytes }: UserRead): ReadAnalysis => {
+  // Stream and datagram sockets return payload only; raw and packet sockets return headers, decoded here.
+  const analyzeRead = (payloadOnly: boolean) => ({ bytes }: UserRead): ReadAnalysis => {
     const foundIn = locate(bytes, packets, claimed);
     if (foundIn) claimed.add(foundIn.packet);
-    // A read found in a packet is masked like those bytes of the packet; otherwise on its own.
-    const masked = foundIn
-      ? shiftRanges(packets[foundIn.packet].masked, foundIn.offset, bytes.length)
-      : maskedRanges(decode(bytes, { transport: spec.transport }), { knownPorts });
-    return { bytes, foundIn, masked, normalised: applyMask(bytes, masked) };
+    if (foundIn) {
+      // Masked like those bytes of the packet, and starting where they start in it.
+      const masked = shiftRanges(packets[foundIn.packet].masked, foundIn.offset, bytes.length);
+      const layer = packets[foundIn.packet].decoded.layers.find((l) => l.offset === foundIn.offset && l.length > 0);
+      return { bytes, foundIn, masked, normalised: applyMask(bytes, masked), startsWith: layer?.name ?? 'payload' };
+    }
+    const decoded = decode(bytes, payloadOnly ? { startsWith: 'payload' } : { transport: spec.transport });
+    const masked = maskedRanges(decoded, { knownPorts });
+    return { bytes, foundIn, masked, normalised: applyMask(bytes, masked), startsWith: decoded.startsWith };
   };
-  const reads = observations.reads.map(analyzeRead);
+  const reads = observations.reads.map(analyzeRead(spec.server.program === 'tcp' || spec.server.program === 'udp'));
   const study = spec.study ? compareWithStudy(spec.study, packets, reads) : null;
   return {
     spec,
     observations,
     packets,
     reads,
-    observerReads: observations.observerReads.map(analyzeRead),
+    observerReads: observations.observerReads.map(analyzeRead(false)),
     // Hash maps iterate in no stable order: sort, so results are the same on every run.
     entries: [...observations.entries].sort((x, y) => (x.map + x.key).localeCompare(y.map + y.key)).map(decodeEntry),
     study,

@@ -3,6 +3,18 @@
 /** The first layer visible in a view, as summary.json names it. */
 export type LayerName = 'ethernet' | 'ipv4' | 'ipv6' | 'tcp' | 'udp' | 'icmp' | 'sctp' | 'payload';
 
+/** How reports write each layer's name. */
+export const layerName: Record<LayerName, string> = {
+  ethernet: 'Ethernet',
+  ipv4: 'IPv4',
+  ipv6: 'IPv6',
+  tcp: 'TCP',
+  udp: 'UDP',
+  icmp: 'ICMP',
+  sctp: 'SCTP',
+  payload: 'payload',
+};
+
 /** The transport protocol an experiment's traffic uses: it disambiguates a view that starts past IP. */
 export type Transport = 'tcp' | 'udp' | 'sctp' | 'icmp';
 

@@ -2,12 +2,16 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { hexdump } from './hexdump.ts';
+import { cell } from './overview.ts';
+import { experimentPage } from './html/page.ts';
+import { kernelPcapng, pcapngChoice, userPcapng } from './pcapng.ts';
+import { layerName } from './layers.ts';
 import { shapeName } from './compare-study.ts';
 import type { Analysis } from './analyze.ts';
 import type { Summary } from './summary.ts';
 
 /** Replaces a file in one step: a reader never sees half of it, a failure never truncates it. */
-export function writeAtomic(path: string, text: string): void {
+export function writeAtomic(path: string, text: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, text);
@@ -16,10 +20,14 @@ export function writeAtomic(path: string, text: string): void {
 
 export function writeResults(dir: string, a: Analysis, s: Summary): void {
   mkdirSync(dir, { recursive: true });
+  const pcapngNote = pcapngChoice(s);
   writeAtomic(join(dir, 'summary.json'), JSON.stringify(s, null, 2) + '\n');
   writeAtomic(join(dir, 'kernelspace.txt'), renderKernelDump(a, s));
   writeAtomic(join(dir, 'userspace.txt'), renderUserDump(a, s));
-  writeAtomic(join(dir, 'report.md'), renderReport(a, s));
+  writeAtomic(join(dir, 'kernelspace.pcapng'), kernelPcapng(s));
+  writeAtomic(join(dir, 'userspace.pcapng'), userPcapng(s));
+  writeAtomic(join(dir, 'report.md'), renderReport(a, s, pcapngNote));
+  writeAtomic(join(dir, 'index.html'), experimentPage(s, { explanation: a.spec.explanation, pcapngNote }));
 }
 
 function renderKernelDump(a: Analysis, s: Summary): string {
@@ -54,23 +62,8 @@ function whereFound(f: Summary['user_view']['reads'][number]['found_in']): strin
   return f ? `the bytes of kernel packet #${f.packet} from offset ${f.offset}` : 'not found in any kernel packet';
 }
 
-/** Markdown table cell: a literal | would end the cell. */
-export function cell(text: string): string {
-  return text.replace(/\|/g, '\\|');
-}
 
-const layerName: Record<string, string> = {
-  ethernet: 'Ethernet',
-  ipv4: 'IPv4',
-  ipv6: 'IPv6',
-  tcp: 'TCP',
-  udp: 'UDP',
-  icmp: 'ICMP',
-  sctp: 'SCTP',
-  payload: 'payload',
-};
-
-function renderReport(a: Analysis, s: Summary): string {
+function renderReport(a: Analysis, s: Summary, pcapngNote: string): string {
   const packets = s.kernel_view.packets;
   const readsIn = (i: number) =>
     s.user_view.reads
@@ -121,6 +114,9 @@ function renderReport(a: Analysis, s: Summary): string {
     '- `kernelspace.txt`: one hex dump per packet the filter saw, headed by its length and decoded layers.',
     '- `userspace.txt`: one hex dump per read.',
     '- `summary.json`: all of the above, machine-readable.',
+    '- `index.html`: the two views side by side, each byte coloured by layer (open it in a browser; `../index.html` is the matrix).',
+    '- `kernelspace.pcapng`, `userspace.pcapng`: the packets and the reads for Wireshark or tshark, with per-packet comments ' +
+      `(hook, pkt_type, direction). ${pcapngNote}`,
     '',
     `Masking: ${s.masking}`,
     '',

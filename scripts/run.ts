@@ -10,7 +10,7 @@ import { renderKernelLog, renderUserLog } from './dumplog.ts';
 import { HarnessError, EXIT } from './errors.ts';
 import { resolveHook } from './features.ts';
 import { sweepStale } from './sweep.ts';
-import { writeOverview } from './overview.ts';
+import { writeOverview } from './write-overview.ts';
 import { requireRoot, requireTools } from './preflight.ts';
 import { writeResults } from './report.ts';
 import { buildSummary, type Summary } from './summary.ts';

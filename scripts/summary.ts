@@ -38,6 +38,7 @@ export interface SummaryPacket {
 
 export interface SummaryRead {
   length: number;
+  starts_with: LayerName;
   pkt_type?: string;
   found_in: { packet: number; offset: number } | null;
   hex: string;
@@ -78,6 +79,7 @@ function maskEphemeralPorts(e: DecodedEntry): Record<string, string | number> {
 function summaryRead(r: ReadAnalysis, pktType: number | undefined): SummaryRead {
   return {
     length: r.bytes.length,
+    starts_with: r.startsWith,
     ...(pktType === undefined ? {} : { pkt_type: pktTypeName(pktType) }),
     found_in: r.foundIn,
     hex: hex(r.normalised),
@@ -131,7 +133,7 @@ export function buildSummary(a: Analysis, tools: ToolVersions | null, run?: { no
   };
 }
 
-/** A packet of summary.json decoded again (masked fields read as zero): for views built from results/ alone. */
-export function decodeSummaryPacket(p: SummaryPacket): Decoded {
+/** A packet or read of summary.json decoded again (masked fields read as zero): for views built from results/ alone. */
+export function decodeSummaryPacket(p: Pick<SummaryPacket, 'hex' | 'length' | 'starts_with'>): Decoded {
   return decode(Buffer.from(p.hex, 'hex'), { length: p.length, startsWith: p.starts_with });
 }

@@ -2,8 +2,8 @@
 // each results/kernels/<release>/), built only from their summary.json files.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readSummaries } from '../overview.ts';
-import { cell, writeAtomic } from '../report.ts';
+import { cell, readSummaries } from '../overview.ts';
+import { writeAtomic } from '../report.ts';
 import { EXPERIMENTS } from '../../experiments/index.ts';
 import type { Summary } from '../summary.ts';
 

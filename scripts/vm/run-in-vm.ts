@@ -12,7 +12,7 @@ import { GUEST, buildInitramfs } from './initramfs.ts';
 import { fetchKernel, type KernelSeries } from './kernels.ts';
 import { writeKernelTable } from './kernel-table.ts';
 import { boot } from './qemu.ts';
-import { writeOverview } from '../overview.ts';
+import { writeOverview } from '../write-overview.ts';
 import { EXPERIMENTS } from '../../experiments/index.ts';
 
 const VM_TIMEOUT_MS = 20 * 60_000;
