@@ -58,7 +58,9 @@ const tcEgress = defineExperiment({
   filter: { object: 'dump', program: 'dump_tc' },
   explanation:
     'tc egress runs in __dev_queue_xmit() with the Ethernet header already built: it sees every frame the ' +
-    'server sends on srv0 (SYN|ACK and ACKs; the server detaches at the client\'s FIN, before its own FIN).',
+    'server sends on srv0: the SYN|ACK, the ACK of the data and the ACK of the client\'s FIN (the server detaches ' +
+    'at that FIN, before its own). The namespaces\' routes carry `quickack 1`: without it the FIN\'s ACK waits ' +
+    'for a delayed-ACK timer (about 40 ms) and is seen only when the server is slower than that to detach.',
 });
 
 const cgroupIngress = defineExperiment({

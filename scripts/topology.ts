@@ -77,6 +77,9 @@ async function joinByVeth(server: Namespace, client: Namespace, family: Family):
       await ip(ns, 'neigh', 'add', other.ipv6, 'lladdr', other.mac, 'dev', me.ifname, 'nud', 'permanent');
     }
     await ip(ns, 'link', 'set', me.ifname, 'up');
+    // quickack on the connected routes, as on loopback (netns.ts): every ACK leaves at once, on any machine.
+    await ip(ns, 'route', 'change', '198.18.0.0/24', 'dev', me.ifname, 'proto', 'kernel', 'scope', 'link', 'src', me.ipv4, 'quickack', '1');
+    if (family === 6) await ip(ns, '-6', 'route', 'change', 'fd00::/64', 'dev', me.ifname, 'proto', 'kernel', 'metric', '256', 'quickack', '1');
   }
 }
 
