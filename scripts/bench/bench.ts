@@ -71,7 +71,7 @@ function latencyVerdict(): string {
     `Target missed: ${ratio.toFixed(1)}×. The run by hand is one C process; the harness starts two node processes ` +
     '(the CLI, about 0.15 s to its first line including the stale-resource sweep, the BPF build check and the tool ' +
     'versions, run concurrently; and the server, about 0.2 s to "ready" including node, koffi and the verifier), and ' +
-    'then creates and removes a namespace and writes eight result files (about 0.03 s). What would close it: start the ' +
+    'then creates and removes a namespace and writes the result files (about 0.03 s). What would close it: start the ' +
     "server's node process at the CLI's start and have it join the namespace itself with setns() once the namespace " +
     'exists (overlapping the two start-ups, about 0.15 s), or a server written in C.'
   );
