@@ -11,7 +11,7 @@ import { interfaceCounters } from '../capture.ts';
 import { startServer } from '../server-process.ts';
 import { createTopology } from '../topology.ts';
 import { PORT } from '../../experiments/spec.ts';
-import { ROOT } from '../paths.ts';
+import { compileC } from './compile-c.ts';
 
 export interface FloodResult {
   datagrams: number;
@@ -28,13 +28,6 @@ export interface FloodResult {
 
 const READY_MS = 10_000;
 const STOP_MS = 60_000;
-
-/** Compiles the flood sender once per bench run. */
-async function floodBinary(): Promise<string> {
-  const binary = join(ROOT, 'build', 'bench', 'flood');
-  await execa('gcc', ['-O2', '-Wall', '-o', binary, join(ROOT, 'scripts', 'bench', 'flood.c')]);
-  return binary;
-}
 
 /** tcpdump's closing statistics ("N packets captured", "N packets dropped by kernel"). */
 function tcpdumpStats(stderr: string): { captured: number; dropped: number } {
@@ -107,7 +100,7 @@ async function floodOnce(flood: string, datagrams: number, payloadBytes: number)
 
 /** One flood per size, smallest first. */
 export async function fidelity(sizes: number[], payloadBytes: number): Promise<FloodResult[]> {
-  const flood = await floodBinary();
+  const flood = await compileC('flood');
   const results: FloodResult[] = [];
   for (const n of sizes) results.push(await floodOnce(flood, n, payloadBytes));
   return results;

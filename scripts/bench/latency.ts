@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { BUNDLED_CLI, ROOT } from '../paths.ts';
+import { compileC } from './compile-c.ts';
 
 export interface Timing {
   what: string;
@@ -46,8 +47,7 @@ function bare(binary: string, ns: string): () => Promise<void> {
 }
 
 export async function latency(runs: number): Promise<Timing[]> {
-  const binary = join(ROOT, 'build', 'bench', 'bare-tcp');
-  await execa('gcc', ['-O2', '-Wall', '-o', binary, join(ROOT, 'scripts', 'bench', 'bare-tcp.c'), '-lbpf']);
+  const binary = await compileC('bare-tcp', ['bpf']);
   const ns = `edl-${process.pid}-bench`;
   await execa('ip', ['netns', 'add', ns]);
   try {
