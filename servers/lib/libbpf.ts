@@ -14,6 +14,7 @@ const find_program = libbpf.func('void *bpf_object__find_program_by_name(void *o
 const next_program = libbpf.func('void *bpf_object__next_program(void *obj, void *prev)');
 const program_name = libbpf.func('const char *bpf_program__name(void *prog)');
 const set_autoload = libbpf.func('int bpf_program__set_autoload(void *prog, bool autoload)');
+const initial_value = libbpf.func('void *bpf_map__initial_value(void *map, _Out_ size_t *psize)');
 const program_fd = libbpf.func('int bpf_program__fd(void *prog)');
 const find_map = libbpf.func('void *bpf_object__find_map_by_name(void *obj, const char *name)');
 const map_fd = libbpf.func('int bpf_map__fd(void *map)');
@@ -41,10 +42,13 @@ type Pointer = bigint | null;
 export class BpfObject {
   private constructor(private obj: Pointer) {}
 
-  /** Loads only `program` of the object: each program costs a verifier pass (tens of ms for the dumps). */
-  static load(path: string, program: string): BpfObject {
+  /** Loads only `program` of the object: each program costs a verifier pass (tens of ms for the dumps).
+   *  `withTracePipe: false` sets bpf/dump.h's with_trace_pipe to 0 first, so its trace_pipe code is not verified. */
+  static load(path: string, program: string, opts: { withTracePipe?: boolean } = {}): BpfObject {
     const obj = open_file(path, null) as Pointer;
     if (!obj) throw new SysError(`bpf_object__open_file(${path})`, koffi.errno());
+    const channels = find_map(obj, '.rodata.channels') as Pointer;
+    if (channels && opts.withTracePipe === false) new Uint8Array(koffi.view(initial_value(channels, [0]), 1))[0] = 0;
     let found = false;
     for (let p = next_program(obj, null) as Pointer; p; p = next_program(obj, p) as Pointer) {
       const wanted = program_name(p) === program;

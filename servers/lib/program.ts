@@ -27,7 +27,7 @@ export class Program {
     private readonly config: ServerConfig,
     private readonly emit: Emit,
   ) {
-    this.obj = BpfObject.load(config.object, config.program);
+    this.obj = BpfObject.load(config.object, config.program, { withTracePipe: config.channel === 'trace_pipe' });
     this.progFd = this.obj.programFd(config.program);
     if (this.obj.hasMap('config')) this.configure();
     this.ring =
