@@ -105,6 +105,10 @@ async function experimentCommand(args: string[]): Promise<number> {
     }
   }
   console.log(`\n${verdicts(outcomes, results, paint)}`);
+  console.log(
+    `\nSee them byte by byte: ${displayPath(join(results, 'index.html'))} in a browser, ` +
+      `or ${displayPath(join(results, outcomes.length === 1 ? outcomes[0].spec.name : '<experiment>', 'kernelspace.pcapng'))} in Wireshark.`,
+  );
   const failed = outcomes.find((o): o is Extract<Outcome, { error: HarnessError }> => 'error' in o);
   if (failed) return failed.error.code;
   // An unsupported hook is a finding in `all` (the matrix says so), but an error when asked for by name.
