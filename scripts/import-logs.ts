@@ -58,6 +58,6 @@ export function importLogs(opts: ImportOptions): Summary {
     lost: 0,
   });
   const summary = buildSummary(analysis, null);
-  writeResults(opts.out, analysis, summary);
+  writeResults(opts.out, analysis, summary, { indexAbove: false });
   return summary;
 }

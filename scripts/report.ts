@@ -18,7 +18,8 @@ export function writeAtomic(path: string, text: string | Uint8Array): void {
   renameSync(tmp, path);
 }
 
-export function writeResults(dir: string, a: Analysis, s: Summary): void {
+/** `indexAbove`: the folder sits in a results folder whose index.html lists it (not so for an import). */
+export function writeResults(dir: string, a: Analysis, s: Summary, opts: { indexAbove: boolean }): void {
   mkdirSync(dir, { recursive: true });
   const pcapngNote = pcapngChoice(s);
   writeAtomic(join(dir, 'summary.json'), JSON.stringify(s, null, 2) + '\n');
@@ -26,8 +27,8 @@ export function writeResults(dir: string, a: Analysis, s: Summary): void {
   writeAtomic(join(dir, 'userspace.txt'), renderUserDump(a, s));
   writeAtomic(join(dir, 'kernelspace.pcapng'), kernelPcapng(s));
   writeAtomic(join(dir, 'userspace.pcapng'), userPcapng(s));
-  writeAtomic(join(dir, 'report.md'), renderReport(a, s, pcapngNote));
-  writeAtomic(join(dir, 'index.html'), experimentPage(s, { explanation: a.spec.explanation, pcapngNote }));
+  writeAtomic(join(dir, 'report.md'), renderReport(a, s, pcapngNote, opts.indexAbove));
+  writeAtomic(join(dir, 'index.html'), experimentPage(s, { explanation: a.spec.explanation, pcapngNote, indexAbove: opts.indexAbove }));
 }
 
 function renderKernelDump(a: Analysis, s: Summary): string {
@@ -63,7 +64,7 @@ function whereFound(f: Summary['user_view']['reads'][number]['found_in']): strin
 }
 
 
-function renderReport(a: Analysis, s: Summary, pcapngNote: string): string {
+function renderReport(a: Analysis, s: Summary, pcapngNote: string, indexAbove: boolean): string {
   const packets = s.kernel_view.packets;
   const readsIn = (i: number) =>
     s.user_view.reads
@@ -114,7 +115,7 @@ function renderReport(a: Analysis, s: Summary, pcapngNote: string): string {
     '- `kernelspace.txt`: one hex dump per packet the filter saw, headed by its length and decoded layers.',
     '- `userspace.txt`: one hex dump per read.',
     '- `summary.json`: all of the above, machine-readable.',
-    '- `index.html`: the two views side by side, each byte coloured by layer (open it in a browser; `../index.html` is the matrix).',
+    `- \`index.html\`: the two views side by side, each byte coloured by layer (open it in a browser${indexAbove ? '; `../index.html` is the matrix' : ''}).`,
     '- `kernelspace.pcapng`, `userspace.pcapng`: the packets and the reads for Wireshark or tshark, with per-packet comments ' +
       `(hook, pkt_type, direction). ${pcapngNote}`,
     '',

@@ -90,7 +90,7 @@ async function runOne(spec: ExperimentSpec, opts: RunOptions, tools: ToolVersion
     writeFileSync(join(logDir, 'userspace.log'), renderUserLog(observations.reads));
     const analysis = analyze(effective, observations);
     const summary = buildSummary(analysis, tools, note ? { note, status: `ok, via the ${effective.hook} fallback` } : null);
-    writeResults(resultDir, analysis, summary);
+    writeResults(resultDir, analysis, summary, { indexAbove: true });
     progress(
       `${observations.packets.length} packet(s) seen by the filter, ${observations.reads.length} read(s); ` +
         `wrote ${resultDir}/ (raw logs in ${logDir}/)`,
@@ -101,7 +101,7 @@ async function runOne(spec: ExperimentSpec, opts: RunOptions, tools: ToolVersion
       // Not a failure: the matrix says so, with the reason.
       const analysis = analyze(spec, nothingObserved(spec, opts.channel));
       const summary = buildSummary(analysis, tools, { note: null, status: error.message });
-      writeResults(resultDir, analysis, summary);
+      writeResults(resultDir, analysis, summary, { indexAbove: true });
       progress(`${error.message}; wrote ${resultDir}/`);
       return { spec, summary };
     }

@@ -19,10 +19,10 @@ document.addEventListener('mouseover', (e) => {
 const code = (text: string) => `<code>${esc(text)}</code>`;
 const isUnsupported = (s: Summary) => s.overview.status.startsWith('unsupported');
 
-function header(s: Summary): string {
+function header(s: Summary, indexAbove: boolean): string {
   const { packets, lost } = s.kernel_view;
   return [
-    '<nav><a href="../index.html">All experiments</a></nav>',
+    indexAbove ? '<nav><a href="../index.html">All experiments</a></nav>' : '',
     `<h1>${esc(`${s.experiment}: ${s.title}`)}</h1>`,
     `<p>Kernel ${code(s.kernel)}, channel ${code(s.channel)}, topology ${code(s.topology)}, program ${code(s.program.name)} ` +
       `from ${code(s.program.object)} (hook ${esc(s.hook)}, returns ${code(s.program.returns)}).</p>`,
@@ -140,7 +140,8 @@ function study(s: Summary): string {
   ].join('\n');
 }
 
-export function experimentPage(s: Summary, extra: { explanation: string; pcapngNote?: string }): string {
+/** `indexAbove`: ../index.html lists this page (results/ and its kernel folders; not an import's folder). */
+export function experimentPage(s: Summary, extra: { explanation: string; pcapngNote?: string; indexAbove: boolean }): string {
   const packets = s.kernel_view.packets.map(packetBytes);
   const reads = s.user_view.reads.map((r) => readBytes(r, packets));
   const observed = s.observer_view?.reads.map((r) => readBytes(r, packets)) ?? [];
@@ -149,7 +150,7 @@ export function experimentPage(s: Summary, extra: { explanation: string; pcapngN
     (f) => `<a href="${f}">${f}</a>`,
   );
   const body = [
-    `<header>\n${header(s)}\n</header>`,
+    `<header>\n${header(s, extra.indexAbove)}\n</header>`,
     '<main>',
     legend([...packets, ...reads, ...observed], { boxed: s.user_view.reads.some((r) => r.found_in) }),
     views(s, packets, reads),

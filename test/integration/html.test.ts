@@ -51,7 +51,7 @@ t.test('the pages in Chromium', { skip }, async (t) => {
   };
   write(join(dir, 'index.html'), indexPage(summaries));
   for (const s of summaries) {
-    write(join(dir, s.experiment, 'index.html'), experimentPage(s, { explanation: findExperiment(s.experiment)?.explanation ?? '' }));
+    write(join(dir, s.experiment, 'index.html'), experimentPage(s, { explanation: findExperiment(s.experiment)?.explanation ?? '', indexAbove: true }));
   }
 
   const browser = await chromium.launch({

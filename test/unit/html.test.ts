@@ -16,7 +16,7 @@ const RESULTS = join(ROOT, 'results');
 const tcp = readSummary(RESULTS, 'tcp');
 const xdp = readSummary(RESULTS, 'xdp');
 const unsupported = readSummary(join(RESULTS, 'kernels', '5.10.0-46-cloud-amd64'), 'xdp');
-const EXTRA = { explanation: 'Why <it> happens & more.' };
+const EXTRA = { explanation: 'Why <it> happens & more.', indexAbove: true };
 
 interface ByteSpan {
   classes: string[];
@@ -179,4 +179,9 @@ t.test('index: the overview matrix, each experiment linking to its page', async 
   for (const cell of overviewCells(tcp).slice(0, -1)) t.match(html, `<td>${escapeHtml(cell)}</td>`);
   t.match(html, '<td class="status-differs">ok; 2017 study: differs</td>');
   t.match(html, '<td class="status-unsupported">unsupported on this kernel');
+});
+
+t.test('a page with no index above it (an import) has no link back', async (t) => {
+  t.match(experimentPage(tcp, EXTRA), '<a href="../index.html">');
+  t.notMatch(experimentPage(tcp, { ...EXTRA, indexAbove: false }), '../index.html');
 });

@@ -25,7 +25,7 @@ for (const dir of resultSets) {
     for (const s of summaries) {
       const at = join(dir, s.experiment);
       const explanation = findExperiment(s.experiment)!.explanation;
-      t.equal(readFileSync(join(at, 'index.html'), 'utf8'), experimentPage(s, { explanation, pcapngNote: pcapngChoice(s) }), `${s.experiment}/index.html`);
+      t.equal(readFileSync(join(at, 'index.html'), 'utf8'), experimentPage(s, { explanation, pcapngNote: pcapngChoice(s), indexAbove: true }), `${s.experiment}/index.html`);
       t.ok(readFileSync(join(at, 'kernelspace.pcapng')).equals(kernelPcapng(s)), `${s.experiment}/kernelspace.pcapng`);
       t.ok(readFileSync(join(at, 'userspace.pcapng')).equals(userPcapng(s)), `${s.experiment}/userspace.pcapng`);
     }
