@@ -14,9 +14,12 @@ import { latency, type Timing } from './latency.ts';
 import { progCosts } from './prog-cost.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-/** Flood sizes (datagrams), comma-separated. */
-const FLOODS = (process.env.BENCH_FLOODS ?? '10000,100000,1000000,3000000').split(',').map(Number);
-const FLOOD_PAYLOAD = 64;
+/** Floods as datagrams:payload bytes, comma-separated. Small datagrams test the packet rate; large ones the
+ *  bytes each reader must move (tcpdump writes whole packets to its file, the ring holds at most 1,024 B). */
+const FLOODS = (process.env.BENCH_FLOODS ?? '10000:64,100000:64,1000000:64,3000000:64,1000000:1400').split(',').map((f) => {
+  const [datagrams, payloadBytes] = f.split(':').map(Number);
+  return { datagrams, payloadBytes };
+});
 
 function table(header: string[], rows: (string | number)[][]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -43,10 +46,11 @@ const timings: Timing[] = await latency(RUNS);
 const bare = timings[0].medianSeconds;
 const latencyRows = timings.map((t) => [t.what, t.runs, t.medianSeconds.toFixed(2), (t.medianSeconds / bare).toFixed(1) + '×']);
 
-console.log(`2. capture fidelity (UDP floods of ${FLOODS.join(', ')} datagrams) …`);
-const floods = await fidelity(FLOODS, FLOOD_PAYLOAD);
+console.log(`2. capture fidelity (UDP floods: ${FLOODS.map((f) => `${f.datagrams} × ${f.payloadBytes} B`).join(', ')}) …`);
+const floods = await fidelity(FLOODS);
 const floodRows = floods.map((f) => [
   f.datagrams,
+  f.payloadBytes,
   f.sent,
   f.arrived,
   `${f.programSaw} / ${f.harnessRead} / ${f.harnessLost}`,
@@ -101,7 +105,7 @@ const report = [
   '',
   '## 2. Capture fidelity under load',
   '',
-  `A flood of ${FLOOD_PAYLOAD}-byte UDP datagrams (scripts/bench/flood.c, sendmmsg) from the client namespace to a closed port ` +
+  'A flood of UDP datagrams (scripts/bench/flood.c, sendmmsg) from the client namespace to a closed port ' +
     'on the server across the veth pair, captured at the same time by the harness (the dump program on srv0\'s tc ingress; ' +
     'its ring buffer, 4 MiB of 1,048-byte records, read by servers/count.ts, which counts records instead of sending each) ' +
     'and by `tcpdump -w` on srv0 with its default buffer. "arrived" is srv0\'s rx counter; the program counts every packet ' +
@@ -109,7 +113,7 @@ const report = [
   '',
   'Target: zero loss where tcpdump also loses none, and more captured than tcpdump where it drops.',
   '',
-  table(['datagrams', 'sent', 'arrived at srv0', 'harness: seen / read / lost', 'tcpdump: captured / dropped', 'packets per second sent', 'target'], floodRows),
+  table(['datagrams', 'payload (B)', 'sent', 'arrived at srv0', 'harness: seen / read / lost', 'tcpdump: captured / dropped', 'packets per second sent', 'target'], floodRows),
   '',
   '## 3. What observation costs per packet (BPF_PROG_TEST_RUN)',
   '',

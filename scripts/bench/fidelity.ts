@@ -98,10 +98,15 @@ async function floodOnce(flood: string, datagrams: number, payloadBytes: number)
   }
 }
 
-/** One flood per size, smallest first. */
-export async function fidelity(sizes: number[], payloadBytes: number): Promise<FloodResult[]> {
+export interface Flood {
+  datagrams: number;
+  payloadBytes: number;
+}
+
+/** The floods one after the other, each through a topology of its own. */
+export async function fidelity(floods: Flood[]): Promise<FloodResult[]> {
   const flood = await compileC('flood');
   const results: FloodResult[] = [];
-  for (const n of sizes) results.push(await floodOnce(flood, n, payloadBytes));
+  for (const f of floods) results.push(await floodOnce(flood, f.datagrams, f.payloadBytes));
   return results;
 }

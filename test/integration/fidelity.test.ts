@@ -10,7 +10,7 @@ const NO_TCPDUMP = existsSync('/usr/bin/tcpdump') ? false : 'tcpdump not install
 
 t.test('a 3,000-datagram flood through the veth pair', { skip: NEEDS_ROOT || NO_TCPDUMP }, async (t) => {
   await buildBpf();
-  const [f] = await fidelity([3000], 64);
+  const [f] = await fidelity([{ datagrams: 3000, payloadBytes: 64 }]);
   t.equal(f.sent, 3000, 'the sender sent all');
   t.equal(f.arrived, 3000, 'all arrived at srv0');
   t.equal(f.programSaw, 3000, 'the program ran on each (nothing else crosses the pair)');
