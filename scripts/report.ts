@@ -1,4 +1,4 @@
-// Writes one experiment's result folder: report.md, summary.json and the two hex dumps.
+// Writes one experiment's result folder: report.md, summary.json, the two hex dumps, the two pcapng files and index.html.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { hexdump } from './hexdump.ts';
@@ -62,7 +62,6 @@ function renderUserDump(a: Analysis, s: Summary): string {
 function whereFound(f: Summary['user_view']['reads'][number]['found_in']): string {
   return f ? `the bytes of kernel packet #${f.packet} from offset ${f.offset}` : 'not found in any kernel packet';
 }
-
 
 function renderReport(a: Analysis, s: Summary, pcapngNote: string, indexAbove: boolean): string {
   const packets = s.kernel_view.packets;
