@@ -305,9 +305,12 @@ function quotedDatagram(bytes: Uint8Array, layers: Layer[], at: number): Decoded
   const icmp = layers.find((l) => l.name === 'icmp');
   if (!icmp || !ICMP_ERRORS.has(num(icmp, 'type') ?? -1) || at >= bytes.length) return null;
   const inner = bytes.subarray(at);
-  // The quote may be cut short: its own total length lets the IP header still be recognised.
-  const total = inner.length >= 4 && inner[0] >> 4 === 4 ? (inner[2] << 8) | inner[3] : undefined;
-  return shifted(decode(inner, { transport: 'udp', length: total }), at);
+  // An ICMP error always quotes an IP header, so its version says which; not its checksum, which a quote
+  // re-read from summary.json has zeroed. The quote may be cut short: its own length bounds it.
+  const version = inner.length >= 20 ? inner[0] >> 4 : 0;
+  if (version !== 4 && version !== 6) return null;
+  const total = version === 4 ? (inner[2] << 8) | inner[3] : ((inner[4] << 8) | inner[5]) + 40;
+  return shifted(decode(inner, { startsWith: version === 4 ? 'ipv4' : 'ipv6', length: total }), at);
 }
 
 function shifted(d: Decoded, by: number): Decoded {
