@@ -71,15 +71,16 @@ const vmRows = await vmTimes();
 function latencyVerdict(): string {
   const ratio = timings[1].medianSeconds / bare;
   if (ratio <= 2) return `Target met: ${ratio.toFixed(1)}× the run by hand.`;
+  const twoNodes = 2 * timings[4].medianSeconds;
   return (
     `Target missed: ${ratio.toFixed(1)}×. The run by hand is one C process plus ncat. The harness starts two node ` +
-    'processes: the CLI (about 0.17 s to its first line: node, the bundle, then the stale-resource sweep, the BPF ' +
-    'build check and the tool versions, concurrently) and the server (about 0.11 s to "ready": node and koffi; the ' +
-    'verifier takes about 2 ms since the trace_pipe code is left out of ring-buffer runs). ncat takes about 0.07 s ' +
-    'in both runs; stopping, analysing and writing the result files about 0.04 s. Two node start-ups alone cost ' +
-    'about 0.15 s, about what the whole run by hand takes, so 2× needs one process: the server\'s code run inside ' +
-    'the CLI (creating its sockets after setns() into the namespace), or a server in C. Starting the server\'s node ' +
-    'at the CLI\'s start and letting it join the namespace itself would save about 0.08 s.'
+    `processes, the CLI and the server, and their start-up alone costs ${twoNodes.toFixed(2)} s ` +
+    `(${(twoNodes / bare).toFixed(1)}× the whole run by hand); the rest is the CLI's setup (stale-resource sweep, BPF ` +
+    'build check, tool versions), koffi and the program load in the server (the verifier takes milliseconds since ' +
+    "ring-buffer runs leave the trace_pipe code out), the namespace, and analysing and writing the result files. " +
+    "2× needs one process: the server's code run inside the CLI (creating its sockets after setns() into the " +
+    "namespace), or a server in C. Starting the server's node at the CLI's start, letting it join the namespace " +
+    'itself, would overlap part of the two start-ups.'
   );
 }
 

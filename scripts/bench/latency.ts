@@ -57,6 +57,8 @@ export async function latency(runs: number): Promise<Timing[]> {
       { what: 'node build/js/scripts/cli.mjs experiment tcp (what npm runs)', runs, medianSeconds: await timed(runs, harness(['tcp'], 'node')) },
       { what: 'npm run experiment tcp (npm adds its own start-up)', runs, medianSeconds: await timed(runs, harness(['tcp'], 'npm')) },
       { what: 'npm run experiment all (22 experiments)', runs: 1, medianSeconds: await timed(1, harness(['all'], 'npm')) },
+      // The floor under any node process: the harness starts two (the CLI and the server).
+      { what: 'node start-up alone (node -e 0)', runs, medianSeconds: await timed(runs, async () => void (await execa(process.execPath, ['-e', '0']))) },
     ];
   } finally {
     await execa('ip', ['netns', 'del', ns]);

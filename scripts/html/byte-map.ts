@@ -30,9 +30,9 @@ function valueText(v: string | number): string {
   return typeof v === 'number' && v > 9 ? `${v} (0x${v.toString(16)})` : String(v);
 }
 
-/** `fallback` is the layer of bytes no decoded layer covers. */
-function annotate(bytes: Uint8Array, decoded: Decoded | null, masked: MaskedRange[], fallback: ByteLayer): ByteInfo[] {
-  const out: ByteInfo[] = Array.from(bytes, (value, offset) => ({ offset, value, layer: fallback, quoted: false, fields: [], notes: [], masked: false }));
+/** Bytes no decoded layer covers stay 'none'. */
+function annotate(bytes: Uint8Array, decoded: Decoded, masked: MaskedRange[]): ByteInfo[] {
+  const out: ByteInfo[] = Array.from(bytes, (value, offset) => ({ offset, value, layer: 'none', quoted: false, fields: [], notes: [], masked: false }));
   const paint = (d: Decoded, prefix: string) => {
     for (const l of d.layers) {
       for (let i = l.offset; i < Math.min(l.offset + l.length, out.length); i++) Object.assign(out[i], { layer: l.name, quoted: prefix !== '' });
@@ -54,11 +54,11 @@ function annotate(bytes: Uint8Array, decoded: Decoded | null, masked: MaskedRang
     // Painted after the outer layers: the quote lies inside the ICMP payload and takes over its bytes.
     if (d.quoted) paint(d.quoted, `${prefix}icmp.quoted.`);
   };
-  if (decoded) paint(decoded, '');
+  paint(decoded, '');
   for (const r of masked) {
     for (let i = r.offset; i < Math.min(r.offset + r.length, out.length); i++) {
       out[i].masked = true;
-      // Ranges a decoder field already explains are noted once; others (a read decoded on its own) add their name.
+      // Ranges a decoded field explains are noted once, by that field; any other gets its own note.
       if (!out[i].fields.includes(r.field)) {
         out[i].fields.push(r.field);
         out[i].notes.push(`${r.field}: ${MASKED_NOTE}`);
@@ -69,7 +69,7 @@ function annotate(bytes: Uint8Array, decoded: Decoded | null, masked: MaskedRang
 }
 
 export function packetBytes(p: SummaryPacket): ByteInfo[] {
-  return annotate(hexBytes(p.hex), decodeSummaryPacket(p), p.masked, 'none');
+  return annotate(hexBytes(p.hex), decodeSummaryPacket(p), p.masked);
 }
 
 /** A read found in a kernel packet takes that packet's layers and fields byte for byte (they are the same bytes);
@@ -77,6 +77,6 @@ export function packetBytes(p: SummaryPacket): ByteInfo[] {
 export function readBytes(r: SummaryRead, packets: ByteInfo[][]): ByteInfo[] {
   const bytes = hexBytes(r.hex);
   const found = r.found_in;
-  if (!found) return annotate(bytes, decodeSummaryPacket(r), r.masked, 'none');
+  if (!found) return annotate(bytes, decodeSummaryPacket(r), r.masked);
   return Array.from(bytes, (value, k) => ({ ...packets[found.packet][found.offset + k], offset: k, value }));
 }
