@@ -1,6 +1,6 @@
 // The catalogue: every experiment by name, in the order `all` runs them.
 import counter from './counter.ts';
-import { HOOK_EXPERIMENTS } from './hooks.ts';
+import { HOOK_EXPERIMENTS } from './xdp-tc-cgroup.ts';
 import kprobeTcp from './kprobe-tcp.ts';
 import packetDgram from './packet-dgram.ts';
 import packet from './packet.ts';

@@ -1,7 +1,7 @@
 // What an experiment file declares: where the program sits, what traffic flows, and what 2017 saw.
-import type { LayerName, TcpFlag, Transport } from '../scripts/layers.ts';
-import type { Family, TopologyKind } from '../scripts/topology.ts';
-import type { Hook } from '../servers/protocol.ts';
+import type { LayerName, TcpFlag, Transport } from '../scripts/vocabulary/layers.ts';
+import type { Family, TopologyKind } from '../scripts/run/topology/topology.ts';
+import type { Hook } from '../scripts/run/server/ipc.ts';
 
 /** In traffic commands, replaced by the server's address on the chosen topology. */
 export const SERVER = '{server}';

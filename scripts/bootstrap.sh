@@ -48,7 +48,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-# The CLI and what it starts (servers, traffic scripts) as esbuild bundles: node starts one in ~0.15 s where
+# The CLI and what it starts (every servers/*.ts is a server; scripts/send-sctp.ts sends traffic) as esbuild bundles: node starts one in ~0.15 s where
 # tsx spends ~0.5 s compiling and resolving modules. Rebuilt when a source or the lock file is newer.
 bundle=build/js/scripts/cli.mjs
 if [ ! -e "$bundle" ] || [ package-lock.json -nt "$bundle" ] || [ -n "$(find scripts servers experiments -name '*.ts' -newer "$bundle" -print -quit)" ]; then
@@ -57,7 +57,7 @@ if [ ! -e "$bundle" ] || [ package-lock.json -nt "$bundle" ] || [ -n "$(find scr
   # addon; CommonJS packages inside the ES module bundle need a require().
   require_shim="import { createRequire as __edlCreateRequire } from 'node:module'; const require = __edlCreateRequire(import.meta.url);"
   trap 'rm -rf "$staging"' EXIT
-  if ! node_modules/.bin/esbuild scripts/cli.ts scripts/send-sctp.ts $(ls servers/*.ts | grep -v /protocol.ts) --bundle --platform=node --format=esm \
+  if ! node_modules/.bin/esbuild scripts/cli.ts scripts/send-sctp.ts servers/*.ts --bundle --platform=node --format=esm \
       --target=node20 --external:koffi --banner:js="$require_shim" --outbase=. --outdir="$staging" --out-extension:.js=.mjs \
       --log-level=warning; then
     echo "bootstrap: bundling the CLI with esbuild failed — see the errors above" >&2

@@ -1,6 +1,6 @@
 // Traffic for xdp-sctp: sends one SCTP INIT chunk from a raw IP socket (protocol 132), so the experiment
 // needs no SCTP support in the kernel. Usage: send-sctp.ts <address> <port>
-import { AF_INET, AF_INET6, SOCK_RAW, close, sendto, socket } from '../servers/lib/libc.ts';
+import { AF_INET, AF_INET6, SOCK_RAW, close, sendto, socket } from '../servers/sockets/libc.ts';
 
 const IPPROTO_SCTP = 132;
 const SOURCE_PORT = 16963;

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { execa } from 'execa';
-import { ROOT } from './paths.ts';
+import { ROOT } from './support/paths.ts';
 
 const [count = '20', ...names] = process.argv.slice(2);
 const runs = Number(count);

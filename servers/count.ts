@@ -1,5 +1,5 @@
 // No socket of its own: the program sits on a hook (tc, XDP) and this server only counts its ring-buffer
 // records (config.countOnly), so a flood costs no JSON line per packet. Used by the fidelity benchmark.
-import { serve } from './lib/session.ts';
+import { serve } from './sockets/session.ts';
 
 serve(() => {});

@@ -1,5 +1,5 @@
 // AF_PACKET SOCK_RAW: whole frames, link-layer header included.
-import { SOCK_RAW } from './lib/libc.ts';
-import { servePacketSocket } from './lib/packet-socket.ts';
+import { SOCK_RAW } from './sockets/libc.ts';
+import { servePacketSocket } from './sockets/packet-socket.ts';
 
 servePacketSocket(SOCK_RAW);

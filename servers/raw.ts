@@ -1,6 +1,6 @@
 // AF_INET (or AF_INET6) SOCK_RAW for the experiment's IP protocol: every such packet the host receives.
-import { SOCK_NONBLOCK, SOCK_RAW, socket } from './lib/libc.ts';
-import { addressFamily, serve } from './lib/session.ts';
+import { SOCK_NONBLOCK, SOCK_RAW, socket } from './sockets/libc.ts';
+import { addressFamily, serve } from './sockets/session.ts';
 
 serve((session) => {
   const fd = socket(addressFamily(session.config.address), SOCK_RAW | SOCK_NONBLOCK, session.config.protocol);

@@ -1,8 +1,8 @@
 // AF_INET (or AF_INET6) SOCK_STREAM: the filter goes on the listening socket after listen(), as in the
 // study; accepted sockets inherit it. At the peer's FIN the server detaches before closing, so its own
 // close does not add packets to the capture.
-import { SOCK_NONBLOCK, SOCK_STREAM, accept, bind, listen, reuseAddress, socket } from './lib/libc.ts';
-import { addressFamily, emit, serve } from './lib/session.ts';
+import { SOCK_NONBLOCK, SOCK_STREAM, accept, bind, listen, reuseAddress, socket } from './sockets/libc.ts';
+import { addressFamily, emit, serve } from './sockets/session.ts';
 
 serve((session) => {
   const { address, port } = session.config;

@@ -1,6 +1,6 @@
 // AF_INET (or AF_INET6) SOCK_DGRAM bound to the experiment's address and port.
-import { SOCK_DGRAM, SOCK_NONBLOCK, bind, socket } from './lib/libc.ts';
-import { addressFamily, serve } from './lib/session.ts';
+import { SOCK_DGRAM, SOCK_NONBLOCK, bind, socket } from './sockets/libc.ts';
+import { addressFamily, serve } from './sockets/session.ts';
 
 serve((session) => {
   const { address, port } = session.config;

@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { ROOT } from '../scripts/paths.ts';
-import type { Summary } from '../scripts/summary.ts';
+import { ROOT } from '../scripts/support/paths.ts';
+import type { Summary } from '../scripts/report/summary-json.ts';
 
 export const IS_ROOT = process.getuid?.() === 0;
 

@@ -4,10 +4,10 @@
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { buildBpf } from '../build-bpf.ts';
-import { BUNDLED_CLI, RESULTS_DIR, ROOT } from '../paths.ts';
-import { requireRoot } from '../preflight.ts';
-import { writeAtomic } from '../report.ts';
+import { buildBpf } from '../run/setup/build-bpf.ts';
+import { BUNDLED_CLI, RESULTS_DIR, ROOT } from '../support/paths.ts';
+import { requireRoot } from '../run/setup/preflight.ts';
+import { writeAtomic } from '../report/write-results.ts';
 import { cachedKernels } from '../vm/kernels.ts';
 import { fidelity, type FloodResult } from './fidelity.ts';
 import { latency, type Timing } from './latency.ts';

@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { ROOT } from '../paths.ts';
+import { ROOT } from '../support/paths.ts';
 
 export async function compileC(name: string, libraries: string[] = []): Promise<string> {
   const dir = join(ROOT, 'build', 'bench');

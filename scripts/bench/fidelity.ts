@@ -6,10 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { bpfObjectPath } from '../build-bpf.ts';
-import { interfaceCounters } from '../capture.ts';
-import { startServer } from '../server-process.ts';
-import { createTopology } from '../topology.ts';
+import { bpfObjectPath } from '../run/setup/build-bpf.ts';
+import { interfaceCounters } from '../run/run-experiment.ts';
+import { startServer } from '../run/server/server-process.ts';
+import { createTopology } from '../run/topology/topology.ts';
 import { PORT } from '../../experiments/spec.ts';
 import { compileC } from './compile-c.ts';
 

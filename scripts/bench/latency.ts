@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { BUNDLED_CLI, ROOT } from '../paths.ts';
+import { BUNDLED_CLI, ROOT } from '../support/paths.ts';
 import { compileC } from './compile-c.ts';
 
 export interface Timing {

@@ -1,8 +1,8 @@
 // What observation costs per packet: each program in bpf/ run with BPF_PROG_TEST_RUN on a 64-byte and a
 // 1500-byte IPv4/TCP packet, against bpf/baseline.bpf.c (returns skb->len and nothing else).
-import { BpfObject, mapUpdate, testRun } from '../../servers/lib/libbpf.ts';
-import { encodeConfig } from '../../servers/lib/program.ts';
-import { bpfObjectPath } from '../build-bpf.ts';
+import { BpfObject, mapUpdate, testRun } from '../../servers/load-attach/libbpf.ts';
+import { encodeConfig } from '../../servers/load-attach/capture-program.ts';
+import { bpfObjectPath } from '../run/setup/build-bpf.ts';
 
 export interface ProgCost {
   program: string;

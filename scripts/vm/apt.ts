@@ -3,8 +3,8 @@
 import { execa } from 'execa';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HarnessError, EXIT } from '../errors.ts';
-import { ROOT } from '../paths.ts';
+import { HarnessError, EXIT } from '../support/errors.ts';
+import { ROOT } from '../support/paths.ts';
 
 const KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -5,7 +5,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSy
 import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
-import { EXIT, HarnessError } from '../errors.ts';
+import { EXIT, HarnessError } from '../support/errors.ts';
 
 /** What the guest loads: virtio transport and virtiofs to see the host, overlay to write, and the hooks. */
 const WANTED = ['virtio_pci', 'virtiofs', 'overlay', 'veth', 'sch_ingress', 'cls_bpf'];

@@ -3,8 +3,8 @@
 import { execa } from 'execa';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HarnessError, EXIT } from '../errors.ts';
-import { ROOT } from '../paths.ts';
+import { HarnessError, EXIT } from '../support/errors.ts';
+import { ROOT } from '../support/paths.ts';
 import { privateApt, type AptSource, type PrivateApt } from './apt.ts';
 
 export type KernelSeries = '5.10' | '6.1' | '6.12' | 'newest';

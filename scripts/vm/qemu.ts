@@ -5,8 +5,8 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { onCleanup } from '../cleanup.ts';
-import { EXIT, HarnessError } from '../errors.ts';
+import { onCleanup } from '../support/cleanup.ts';
+import { EXIT, HarnessError } from '../support/errors.ts';
 import { GUEST } from './initramfs.ts';
 
 const VIRTIOFSD = '/usr/lib/qemu/virtiofsd';

@@ -3,16 +3,16 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { buildBpf } from '../build-bpf.ts';
-import { sweepStale } from '../sweep.ts';
-import { EXIT, HarnessError } from '../errors.ts';
-import { requireRoot } from '../preflight.ts';
-import { ROOT, projectScript } from '../paths.ts';
+import { buildBpf } from '../run/setup/build-bpf.ts';
+import { sweepStale } from '../run/setup/sweep-stale.ts';
+import { EXIT, HarnessError } from '../support/errors.ts';
+import { requireRoot } from '../run/setup/preflight.ts';
+import { ROOT, projectScript } from '../support/paths.ts';
 import { GUEST, buildInitramfs } from './initramfs.ts';
 import { fetchKernel, type KernelSeries } from './kernels.ts';
-import { writeKernelTable } from './kernel-table.ts';
+import { writeKernelTable } from '../report/kernel-matrix.ts';
 import { boot } from './qemu.ts';
-import { writeOverview } from '../write-overview.ts';
+import { writeOverview } from '../report/write-matrix.ts';
 import { EXPERIMENTS } from '../../experiments/index.ts';
 
 const VM_TIMEOUT_MS = 20 * 60_000;

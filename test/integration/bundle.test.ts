@@ -3,7 +3,7 @@
 import t from 'tap';
 import { execa } from 'execa';
 import { NEEDS_ROOT, cli, leftovers, readSummary, tempDir } from '../helpers.ts';
-import { BUNDLED_CLI, ROOT } from '../../scripts/paths.ts';
+import { BUNDLED_CLI, ROOT } from '../../scripts/support/paths.ts';
 
 const NAMES = ['tcp', 'udp', 'tc-ingress'];
 const facts = (dir: string, name: string) => {

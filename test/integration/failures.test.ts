@@ -4,12 +4,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { IS_ROOT, NEEDS_ROOT, cli, leftovers, tempDir } from '../helpers.ts';
-import { EXIT, HarnessError } from '../../scripts/errors.ts';
-import { cleanupAll } from '../../scripts/cleanup.ts';
-import { createNamespace } from '../../scripts/netns.ts';
-import { startServer } from '../../scripts/server-process.ts';
-import { renderUserLog } from '../../scripts/dumplog.ts';
-import { ROOT } from '../../scripts/paths.ts';
+import { EXIT, HarnessError } from '../../scripts/support/errors.ts';
+import { cleanupAll } from '../../scripts/support/cleanup.ts';
+import { createNamespace } from '../../scripts/run/topology/netns.ts';
+import { startServer } from '../../scripts/run/server/server-process.ts';
+import { renderUserLog } from '../../scripts/run/capture/dump-log.ts';
+import { ROOT } from '../../scripts/support/paths.ts';
 
 t.test('usage errors exit 2 before touching the kernel', async (t) => {
   const dir = tempDir('usage');

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { existsSync } from 'node:fs';
 import { NEEDS_ROOT } from '../helpers.ts';
-import { buildBpf } from '../../scripts/build-bpf.ts';
+import { buildBpf } from '../../scripts/run/setup/build-bpf.ts';
 import { fidelity } from '../../scripts/bench/fidelity.ts';
 
 const NO_TCPDUMP = existsSync('/usr/bin/tcpdump') ? false : 'tcpdump not installed — run as root: bash scripts/bootstrap.sh test';

@@ -3,11 +3,11 @@ import t from 'tap';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NEEDS_ROOT, cli, leftovers, readSummary, tempDir } from '../helpers.ts';
-import { EXIT, HarnessError } from '../../scripts/errors.ts';
-import { cleanupAll } from '../../scripts/cleanup.ts';
-import { resolveHook } from '../../scripts/features.ts';
+import { EXIT, HarnessError } from '../../scripts/support/errors.ts';
+import { cleanupAll } from '../../scripts/support/cleanup.ts';
+import { resolveHook } from '../../scripts/run/setup/hook-support.ts';
 import kprobeTcp from '../../experiments/kprobe-tcp.ts';
-import type { Summary } from '../../scripts/summary.ts';
+import type { Summary } from '../../scripts/report/summary-json.ts';
 
 const PAYLOAD = Buffer.from('0123456789\n').toString('hex');
 const MATRIX = [

@@ -4,7 +4,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { NEEDS_ROOT, cli, leftovers, readSummary, tempDir } from '../helpers.ts';
-import { EXIT } from '../../scripts/errors.ts';
+import { EXIT } from '../../scripts/support/errors.ts';
 
 /** What the harness could change on this machine, besides its own leftovers check. */
 async function machineState(): Promise<string[]> {

@@ -3,7 +3,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NEEDS_ROOT, cli, leftovers, readSummary, tempDir } from '../helpers.ts';
-import type { Summary } from '../../scripts/summary.ts';
+import type { Summary } from '../../scripts/report/summary-json.ts';
 
 const PAYLOAD = Buffer.from('0123456789\n').toString('hex');
 

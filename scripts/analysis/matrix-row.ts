@@ -1,0 +1,86 @@
+// One row of the visibility matrix, derived from what a run observed (never from hand-written text).
+import { pktTypeName } from '../vocabulary/layers.ts';
+import type { Analysis } from './analyze.ts';
+import type { Hook } from '../run/server/ipc.ts';
+
+export interface OverviewRow {
+  hook: Hook;
+  attached_to: string;
+  first_layer: string;
+  directions: string;
+  control_segments: string;
+  payload: string;
+  userspace_gets: string;
+  return_value: string;
+  status: string;
+}
+
+/** What each hook's programs return to let a packet go on. */
+export const KEEP_GOING: Record<Hook, string> = {
+  socket: 'skb->len',
+  xdp: 'XDP_PASS',
+  'tc-ingress': 'TC_ACT_OK',
+  'tc-egress': 'TC_ACT_OK',
+  'cgroup-ingress': '1 (allow)',
+  'cgroup-egress': '1 (allow)',
+  kprobe: '0 (ignored)',
+  tracepoint: '0 (ignored)',
+};
+
+const distinct = <T>(values: T[]) => [...new Set(values)];
+const DIRECTION_NAMES = { 'to-server': 'to the server', 'from-server': 'from the server' } as const;
+
+export function overviewRow(a: Analysis): OverviewRow {
+  const { spec, packets, reads, observerReads } = a;
+  const directions = distinct(packets.map((p) => (p.direction ? DIRECTION_NAMES[p.direction] : 'unknown')));
+  const pktTypes = distinct(packets.flatMap((p) => (p.packet.pktType === null ? [] : [pktTypeName(p.packet.pktType)])));
+  const control = distinct(
+    packets.flatMap((p) => (p.decoded.tcpFlags && p.decoded.payloadLength === 0 ? [p.decoded.tcpFlags.join('|')] : [])),
+  );
+  const payloads = packets.filter((p) => p.decoded.payloadLength > 0);
+  const returned = spec.filter.returnValue ?? KEEP_GOING[spec.hook];
+  return {
+    hook: spec.hook,
+    attached_to: spec.title,
+    first_layer: distinct(packets.map((p) => p.decoded.startsWith)).join(', ') || 'nothing seen',
+    directions: packets.length ? `${directions.join(' and ')}${pktTypes.length ? ` (pkt_type ${pktTypes.join(', ')})` : ''}` : '—',
+    control_segments: control.length ? `yes: ${control.join(', ')}` : 'no',
+    payload: payloads.length
+      ? `yes, at offset ${distinct(payloads.map((p) => p.decoded.payloadOffset)).join('/')}` +
+        (payloads.some((p) => p.packet.bytes.length <= p.decoded.payloadOffset) ? ' (beyond what the program could read)' : '')
+      : 'no',
+    userspace_gets: userspaceGets(a),
+    return_value: `returns ${returned}: ${effect(a, reads.length, observerReads.length)}`,
+    status: 'ok',
+  };
+}
+
+/** How the server's reads relate to the program's view. */
+function userspaceGets(a: Analysis): string {
+  const { reads, packets } = a;
+  if (reads.length === 0) return 'nothing';
+  if (reads.every((r) => r.bytes.length === 0)) return `${reads.length} empty read(s) (0 B)`;
+  const lengths = distinct(reads.map((r) => r.bytes.length)).join('/');
+  const placed = reads.flatMap((r) => (r.foundIn ? [{ r, offset: r.foundIn.offset, p: packets[r.foundIn.packet] }] : []));
+  if (placed.length === 0) return `${reads.length} read(s) of ${lengths} B, none of it in the program's view`;
+  if (placed.length < reads.length) return `${reads.length} read(s) of ${lengths} B, not all of it in the program's view`;
+  if (placed.every(({ r, offset, p }) => offset === 0 && r.bytes.length === p.packet.length)) {
+    return `the same bytes: ${reads.length} whole packet(s)`;
+  }
+  const at = distinct(placed.map(({ offset }) => offset)).join('/');
+  if (placed.every(({ offset, p }) => offset === p.decoded.payloadOffset)) return `payload only (${lengths} B, at offset ${at})`;
+  // Reads that start where a header starts: say which (a raw socket behind XDP reads from the IPv4 header).
+  const layers = distinct(placed.map(({ offset, p }) => p.decoded.layers.find((l) => l.offset === offset)?.name ?? 'mid-header'));
+  return `${reads.length} read(s) of ${lengths} B, from the ${layers.join('/')} header on (offset ${at} of the program's view)`;
+}
+
+/** What the return value did, as far as the run shows. */
+function effect(a: Analysis, reads: number, observerReads: number): string {
+  const { spec } = a;
+  const observer = spec.server.observer ? `; an unfiltered raw socket beside it read ${observerReads}` : '';
+  if (spec.filter.returnValue === undefined) return `nothing changes (the server read ${reads} time(s))${observer}`;
+  if (spec.filter.returnValue === 0) return `dropped for this socket: the server read ${reads} time(s)${observer}`;
+  const lengths = distinct(a.reads.map((r) => r.bytes.length)).join('/');
+  const sizes = `packets of ${distinct(a.packets.map((p) => p.packet.length)).join('/')} B`;
+  return `${lengths ? `trimmed: the server's reads were ${lengths} B` : 'the server read nothing'} (${sizes})${observer}`;
+}

@@ -1,0 +1,139 @@
+// summary.json: the machine-readable result of one experiment (snake_case, as the issue tracker specifies).
+import { pktTypeName, type LayerName, type TcpFlag } from '../vocabulary/layers.ts';
+import { decode, type Decoded } from '../analysis/decode.ts';
+import { runChecks, type Check } from '../analysis/cross-checks.ts';
+import { KEEP_GOING, overviewRow, type OverviewRow } from '../analysis/matrix-row.ts';
+import { trafficLine } from '../run/traffic/send.ts';
+import type { Analysis, Direction, ReadAnalysis } from '../analysis/analyze.ts';
+import type { Difference } from '../analysis/study.ts';
+import type { DecodedEntry } from '../analysis/map-entries.ts';
+import type { TopologyKind } from '../run/topology/topology.ts';
+import type { Hook } from '../run/server/ipc.ts';
+import { PORT } from '../../experiments/spec.ts';
+import type { MaskedRange } from '../analysis/mask.ts';
+import type { Channel } from '../vocabulary/observations.ts';
+import type { ToolVersions } from '../run/setup/tool-versions.ts';
+
+export const MASKING_NOTE =
+  'Bytes that change between identical runs are zeroed in "hex" and listed in "masked" (written as xx in ' +
+  'the text dumps): IPv4 ID and header checksum, IPv6 flow label, ephemeral ports (every port but the ' +
+  "experiment's), TCP sequence and acknowledgement numbers, TCP timestamps (TSval/TSecr), and TCP/UDP " +
+  'checksums. Lengths, flags, offsets and all other bytes are as captured.';
+
+export interface SummaryPacket {
+  length: number;
+  captured: number;
+  starts_with: LayerName;
+  tcp_flags: TcpFlag[] | null;
+  payload_offset: number;
+  payload_length: number;
+  pkt_type: string | null;
+  protocol: string | null;
+  ifindex: number | null;
+  direction: Direction | null;
+  summary: string;
+  hex: string;
+  masked: MaskedRange[];
+}
+
+export interface SummaryRead {
+  length: number;
+  starts_with: LayerName;
+  pkt_type?: string;
+  found_in: { packet: number; offset: number } | null;
+  hex: string;
+  masked: MaskedRange[];
+}
+
+export interface Summary {
+  experiment: string;
+  title: string;
+  kernel: string;
+  channel: Channel;
+  topology: TopologyKind;
+  hook: Hook;
+  program: { object: string; name: string; returns: string };
+  traffic: string[];
+  tools: ToolVersions | null;
+  /** Map entries; ephemeral ports in flow keys are written as "*". */
+  kernel_view: { lost: number; packets: SummaryPacket[]; maps: Record<string, string | number>[] };
+  user_view: { reads: SummaryRead[] };
+  /** The unfiltered raw socket beside the server's, where the experiment has one. */
+  observer_view: { reads: SummaryRead[] } | null;
+  checks: Check[];
+  /** How this kernel changed the experiment (a fallback hook), or null. */
+  note: string | null;
+  overview: OverviewRow;
+  original: { status: 'reproduced' | 'differs' | 'no-counterpart'; differences: Difference[] };
+  masking: string;
+}
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+
+function maskEphemeralPorts(e: DecodedEntry): Record<string, string | number> {
+  if (e.map !== 'flows') return { ...e };
+  const port = (p: number) => (p === PORT ? p : '*');
+  return { ...e, srcPort: port(e.srcPort), dstPort: port(e.dstPort) };
+}
+
+function summaryRead(r: ReadAnalysis, pktType: number | undefined): SummaryRead {
+  return {
+    length: r.bytes.length,
+    starts_with: r.startsWith,
+    ...(pktType === undefined ? {} : { pkt_type: pktTypeName(pktType) }),
+    found_in: r.foundIn,
+    hex: hex(r.normalised),
+    masked: r.masked,
+  };
+}
+
+/** `run` overrides the overview's status and adds a note (a fallback, an unsupported hook). */
+export function buildSummary(a: Analysis, tools: ToolVersions | null, run?: { note: string | null; status: string } | null): Summary {
+  const { spec, observations: o } = a;
+  return {
+    experiment: spec.name,
+    title: spec.title,
+    kernel: o.kernel,
+    channel: o.channel,
+    topology: o.topology,
+    hook: spec.hook,
+    program: {
+      object: `bpf/${spec.filter.object}.bpf.c`,
+      name: spec.filter.program,
+      returns: String(spec.filter.returnValue ?? KEEP_GOING[spec.hook]),
+    },
+    traffic: spec.traffic.map((t) => trafficLine(t, o.serverAddress)),
+    tools,
+    kernel_view: {
+      lost: o.lost,
+      maps: a.entries.map(maskEphemeralPorts),
+      packets: a.packets.map(({ packet, decoded, summary, masked, normalised, direction }) => ({
+        length: packet.length,
+        captured: packet.bytes.length,
+        starts_with: decoded.startsWith,
+        tcp_flags: decoded.tcpFlags,
+        payload_offset: decoded.payloadOffset,
+        payload_length: decoded.payloadLength,
+        pkt_type: packet.pktType === null ? null : pktTypeName(packet.pktType),
+        protocol: packet.protocol === null ? null : `0x${packet.protocol.toString(16).padStart(4, '0')}`,
+        ifindex: packet.ifindex,
+        direction,
+        summary,
+        hex: hex(normalised),
+        masked,
+      })),
+    },
+    user_view: { reads: a.reads.map((r, i) => summaryRead(r, o.reads[i].pktType)) },
+    observer_view: spec.server.observer ? { reads: a.observerReads.map((r, i) => summaryRead(r, o.observerReads[i].pktType)) } : null,
+    checks: runChecks(a),
+    note: run?.note ?? null,
+    overview: { ...overviewRow(a), ...(run ? { status: run.status } : {}) },
+    original: a.study ?? { status: 'no-counterpart', differences: [] },
+    masking: MASKING_NOTE,
+  };
+}
+
+/** A packet or read of summary.json decoded again (masked fields read as zero): for views built from results/ alone. */
+export function decodeSummaryPacket(p: Pick<SummaryPacket, 'hex' | 'length' | 'starts_with'>): Decoded {
+  return decode(Buffer.from(p.hex, 'hex'), { length: p.length, startsWith: p.starts_with });
+}

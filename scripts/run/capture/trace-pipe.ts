@@ -1,0 +1,51 @@
+// A private tracefs instance that receives bpf_trace_printk lines: its trace_pipe is ours alone, so
+// concurrent runs and other trace_pipe readers cannot steal our lines (strangers' prints still arrive).
+import { closeSync, existsSync, mkdirSync, openSync, readSync, rmdirSync, writeFileSync, constants } from 'node:fs';
+import { join } from 'node:path';
+import { onCleanup } from '../../support/cleanup.ts';
+import { EXIT, HarnessError } from '../../support/errors.ts';
+import { kernelFs } from '../../support/kernel-fs.ts';
+import { NAME_PREFIX } from '../topology/netns.ts';
+
+export interface TracePipe {
+  /** Everything read from the pipe since it was opened, after reading what is there now; never blocks. */
+  readAll(): string;
+  close(): Promise<void>;
+}
+
+export async function openTracePipe(label: string): Promise<TracePipe> {
+  const root = await kernelFs('tracefs', 'run as root on a kernel with CONFIG_TRACING, or use --channel ringbuf');
+  const instance = join(root, 'instances', `${NAME_PREFIX}-${process.pid}-${label}`);
+  mkdirSync(instance);
+  const removeInstance = onCleanup(`tracefs instance ${instance}`, () => rmdirSync(instance));
+  const event = join(instance, 'events', 'bpf_trace', 'bpf_trace_printk', 'enable');
+  if (!existsSync(event)) {
+    await removeInstance();
+    throw new HarnessError(EXIT.unsupported, 'this kernel has no bpf_trace_printk trace event (needs Linux 5.9 or later): use --channel ringbuf');
+  }
+  writeFileSync(event, '1');
+  const fd = openSync(join(instance, 'trace_pipe'), constants.O_RDONLY | constants.O_NONBLOCK);
+  const closeFd = onCleanup('trace_pipe fd', () => closeSync(fd));
+  const buf = Buffer.alloc(1 << 16);
+  const chunks: Buffer[] = [];
+  return {
+    readAll() {
+      for (;;) {
+        let n: number;
+        try {
+          n = readSync(fd, buf);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'EAGAIN') break;
+          throw error;
+        }
+        if (n === 0) break;
+        chunks.push(Buffer.from(buf.subarray(0, n)));
+      }
+      return Buffer.concat(chunks).toString('utf8');
+    },
+    async close() {
+      await closeFd();
+      await removeInstance();
+    },
+  };
+}

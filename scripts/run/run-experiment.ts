@@ -1,0 +1,185 @@
+// One experiment run on this kernel: topology → server with the program → traffic → raw observations.
+import { randomInt } from 'node:crypto';
+import { release } from 'node:os';
+import { execa } from 'execa';
+import { bpfObjectPath } from './setup/build-bpf.ts';
+import { createCgroup } from './topology/cgroup.ts';
+import { DumpLogError, parseKernelLog } from './capture/dump-log.ts';
+import { EXIT, HarnessError } from '../support/errors.ts';
+import { bpftoolDump, pinPaths } from './capture/pins.ts';
+import { startServer, type ServerProcess } from './server/server-process.ts';
+import { createTopology, type Topology, type TopologyKind } from './topology/topology.ts';
+import { openTracePipe, type TracePipe } from './capture/trace-pipe.ts';
+import { sendTraffic } from './traffic/send.ts';
+import { IP_PROTOCOL } from '../vocabulary/layers.ts';
+import { PORT, type DoneWhen, type ExperimentSpec } from '../../experiments/spec.ts';
+import type { CaptureChannel, ServerConfig, ServerMessage } from './server/ipc.ts';
+import type { KernelPacket, Observations, UserRead } from '../vocabulary/observations.ts';
+
+/** DUMP_PKT_TYPE_UNKNOWN in bpf/record.h: the hook has no pkt_type. */
+const PKT_TYPE_UNKNOWN = 0xffffffff;
+const READY_TIMEOUT_MS = 15_000;
+const TRAFFIC_TIMEOUT_MS = 10_000;
+const DONE_TIMEOUT_MS = 5_000;
+
+export interface CaptureOptions {
+  channel: CaptureChannel;
+  topology: TopologyKind;
+  progress: (line: string) => void;
+}
+
+export interface Capture {
+  observations: Observations;
+  /** The kernel side as received (trace_pipe text, or null for the ring buffer): kept as a log. */
+  rawKernelLog: string | null;
+}
+
+export async function capture(spec: ExperimentSpec, opts: CaptureOptions): Promise<Capture> {
+  const { channel, progress } = opts;
+  const tag = randomInt(1, 0x10000);
+  const topology = await createTopology(opts.topology, spec.name, spec.family);
+  progress(describeTopology(topology));
+  let tracePipe: TracePipe | null = null;
+  let server: ServerProcess | null = null;
+  try {
+    const config: ServerConfig = {
+      object: bpfObjectPath(spec.filter.object),
+      program: spec.filter.program,
+      hook: spec.hook,
+      channel,
+      tag,
+      address: topology.serverAddress,
+      port: PORT,
+      protocol: IP_PROTOCOL[spec.transport],
+      ifname: topology.serverIfname,
+      returnValue: spec.filter.returnValue,
+      observer: spec.server.observer,
+      limit: spec.doneWhen.packets,
+      cgroup: spec.hook.startsWith('cgroup') ? await createCgroup(spec.name) : undefined,
+      pins: spec.filter.pins ? await pinPaths(spec.name, spec.filter.pins) : undefined,
+    };
+    if (channel === 'trace_pipe') tracePipe = await openTracePipe(spec.name);
+    server = await startServer(spec.server.program, topology.server.exec, config, READY_TIMEOUT_MS);
+    progress(`server ${spec.server.program} ready: ${spec.filter.program} attached (${spec.hook}, ${topology.serverAddress}, channel ${channel})`);
+    const sendAll = async () => {
+      for (const step of spec.traffic) await sendTraffic(topology.client.exec, step, topology.serverAddress, TRAFFIC_TIMEOUT_MS);
+    };
+    await Promise.all([sendAll(), waitUntilDone(server, spec.doneWhen, tracePipe, tag)]);
+    progress(`traffic done (${spec.traffic.length} command(s))`);
+    const done = await server.stop(DONE_TIMEOUT_MS);
+    const rawKernelLog = tracePipe?.readAll() ?? null;
+    const recorded = Math.min(done.seen, config.limit ?? Infinity) - done.lost;
+    // A program that records nothing (counter.bpf.c only counts) leaves no log to parse.
+    const delivered = rawKernelLog === null ? ringbufPackets(server.messages) : recorded > 0 ? tracedPackets(rawKernelLog, tag) : [];
+    const packets = delivered.map(
+      (p) => (p.pktType === PKT_TYPE_UNKNOWN ? { ...p, pktType: null } : p),
+    );
+    if (packets.length !== recorded) {
+      throw new HarnessError(
+        EXIT.runFailed,
+        `the program recorded ${recorded} packets but the ${channel} channel delivered ${packets.length}` +
+          (channel === 'trace_pipe' ? ' (trace buffer overrun?)' : ''),
+      );
+    }
+    const pinned = await Promise.all(Object.entries(config.pins ?? {}).map(([map, path]) => bpftoolDump(map, path)));
+    const observations: Observations = {
+      experiment: spec.name,
+      kernel: release(),
+      channel,
+      topology: topology.kind,
+      serverAddress: topology.serverAddress,
+      packets,
+      reads: readsOf(server.messages, 'server'),
+      observerReads: readsOf(server.messages, 'observer'),
+      entries: server.messages.flatMap((m) => (m.type === 'entry' ? [{ map: m.map, key: m.key, value: m.value }] : [])),
+      pinned: pinned.flat(),
+      lost: done.lost,
+      // Only the counter's check uses them (pinned maps): skip the ip call elsewhere.
+      interface: config.pins ? await interfaceCounters(topology) : null,
+    };
+    return { observations, rawKernelLog };
+  } finally {
+    await server?.kill();
+    await tracePipe?.close();
+    await topology.remove();
+  }
+}
+
+function describeTopology(t: Topology): string {
+  return t.kind === 'loopback'
+    ? `namespace ${t.server.name} (lo up)`
+    : `namespaces ${t.client.name} ↔ ${t.server.name} (veth, server ${t.serverAddress} on ${t.serverIfname})`;
+}
+
+/** Waits until every condition of `doneWhen` holds; the trace_pipe channel counts packets in its log. */
+async function waitUntilDone(server: ServerProcess, doneWhen: DoneWhen, tracePipe: TracePipe | null, tag: number): Promise<void> {
+  const count = (all: ServerMessage[], type: ServerMessage['type'], socket?: string) =>
+    all.filter((m) => m.type === type && (socket === undefined || (m.type === 'read' && m.socket === socket))).length;
+  const { eof, reads = 0, observerReads = 0, packets = 0 } = doneWhen;
+  const wanted = [eof && 'end of stream', reads && `${reads} read(s)`, observerReads && `${observerReads} observer read(s)`]
+    .filter(Boolean)
+    .join(', ');
+  if (wanted) {
+    await server.waitFor(
+      `the server to see ${wanted}`,
+      (all) =>
+        (!eof || count(all, 'eof') > 0) && count(all, 'read', 'server') >= reads && count(all, 'read', 'observer') >= observerReads,
+      TRAFFIC_TIMEOUT_MS,
+    );
+  }
+  if (packets === 0) return;
+  if (tracePipe === null) {
+    await server.waitFor(`the program to record ${packets} packet(s)`, (all) => count(all, 'packet') >= packets, TRAFFIC_TIMEOUT_MS);
+    return;
+  }
+  // trace_pipe only has a log to look at: poll it until enough packets are complete.
+  const deadline = Date.now() + TRAFFIC_TIMEOUT_MS;
+  while (completeTracedPackets(tracePipe.readAll(), tag) < packets) {
+    if (Date.now() > deadline) throw new HarnessError(EXIT.runFailed, `timed out waiting for ${packets} packet(s) on trace_pipe`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function tracedPackets(log: string, tag: number): KernelPacket[] {
+  try {
+    return parseKernelLog(log, { tag }).packets;
+  } catch (error) {
+    if (error instanceof DumpLogError) throw new HarnessError(EXIT.runFailed, `trace_pipe: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Packets whose dump has fully arrived (a packet still being printed makes the parser fail). */
+function completeTracedPackets(log: string, tag: number): number {
+  try {
+    return parseKernelLog(log, { tag }).packets.length;
+  } catch {
+    return 0;
+  }
+}
+
+function ringbufPackets(messages: ServerMessage[]): KernelPacket[] {
+  return messages.flatMap((m) =>
+    m.type === 'packet'
+      ? [{ seq: m.seq, length: m.length, bytes: fromHex(m.hex), pktType: m.pktType, protocol: m.protocol, ifindex: m.ifindex }]
+      : [],
+  );
+}
+
+function readsOf(messages: ServerMessage[], socket: 'server' | 'observer'): UserRead[] {
+  return messages.flatMap((m) =>
+    m.type === 'read' && m.socket === socket ? [{ bytes: fromHex(m.hex), ...(m.pktType === undefined ? {} : { pktType: m.pktType }) }] : [],
+  );
+}
+
+/** A plain Uint8Array: Buffer.from(hex) may share a pooled ArrayBuffer, and Buffer.slice() does not copy. */
+function fromHex(hex: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(hex, 'hex'));
+}
+
+/** The server interface's packet counters: in our own namespaces they count exactly the experiment's traffic. */
+export async function interfaceCounters(t: Topology): Promise<NonNullable<Observations['interface']>> {
+  const { stdout } = await execa('ip', ['-n', t.server.name, '-s', '-j', 'link', 'show', 'dev', t.serverIfname]);
+  const [link] = JSON.parse(stdout) as { stats64: { rx: { packets: number }; tx: { packets: number } } }[];
+  return { name: t.serverIfname, rxPackets: link.stats64.rx.packets, txPackets: link.stats64.tx.packets };
+}

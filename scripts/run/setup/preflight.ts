@@ -1,0 +1,28 @@
+// Checks made before anything touches the kernel: root, and the tools a run calls.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { EXIT, HarnessError } from '../../support/errors.ts';
+
+const TOOLS = ['clang', 'ip', 'ncat', 'bpftool'];
+
+export function requireRoot(what: string): void {
+  if (process.getuid?.() !== 0) {
+    throw new HarnessError(
+      EXIT.notRoot,
+      `${what} needs root: it creates network namespaces and loads eBPF programs. Run it as root (sudo -E npm run …).`,
+    );
+  }
+}
+
+/** Looks the tools up on PATH directly: no process per tool on every run's start. */
+export function requireTools(): void {
+  const dirs = (process.env.PATH ?? '').split(':').filter(Boolean);
+  const missing = TOOLS.filter((t) => !dirs.some((d) => existsSync(join(d, t))));
+  if (missing.length > 0) {
+    throw new HarnessError(
+      EXIT.missingTool,
+      `missing tools: ${missing.join(', ')}. scripts/bootstrap.sh installs them (npm run experiment runs it first); ` +
+        'as root run: apt-get update && apt-get install clang llvm libbpf-dev bpftool ncat iproute2',
+    );
+  }
+}

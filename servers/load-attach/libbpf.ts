@@ -1,0 +1,231 @@
+// libbpf 1.x through koffi: open and load an object, find its programs and maps, read ring buffers.
+import koffi from 'koffi';
+import { constants } from 'node:os';
+import { SysError } from '../sockets/libc.ts';
+
+const EEXIST = constants.errno.EEXIST;
+
+const libbpf = koffi.load('libbpf.so.1');
+
+const open_file = libbpf.func('void *bpf_object__open_file(const char *path, void *opts)');
+const load = libbpf.func('int bpf_object__load(void *obj)');
+const close = libbpf.func('void bpf_object__close(void *obj)');
+const find_program = libbpf.func('void *bpf_object__find_program_by_name(void *obj, const char *name)');
+const next_program = libbpf.func('void *bpf_object__next_program(void *obj, void *prev)');
+const program_name = libbpf.func('const char *bpf_program__name(void *prog)');
+const set_autoload = libbpf.func('int bpf_program__set_autoload(void *prog, bool autoload)');
+const initial_value = libbpf.func('void *bpf_map__initial_value(void *map, _Out_ size_t *psize)');
+const program_fd = libbpf.func('int bpf_program__fd(void *prog)');
+const find_map = libbpf.func('void *bpf_object__find_map_by_name(void *obj, const char *name)');
+const map_fd = libbpf.func('int bpf_map__fd(void *map)');
+const map_update = libbpf.func('int bpf_map_update_elem(int fd, void *key, void *value, uint64_t flags)');
+const map_lookup = libbpf.func('int bpf_map_lookup_elem(int fd, void *key, void *value)');
+const attach = libbpf.func('void *bpf_program__attach(void *prog)');
+const attach_xdp = libbpf.func('void *bpf_program__attach_xdp(void *prog, int ifindex)');
+const attach_cgroup = libbpf.func('void *bpf_program__attach_cgroup(void *prog, int cgroup_fd)');
+const link_destroy = libbpf.func('int bpf_link__destroy(void *link)');
+const tc_hook_create = libbpf.func('int bpf_tc_hook_create(void *hook)');
+const tc_hook_destroy = libbpf.func('int bpf_tc_hook_destroy(void *hook)');
+const tc_attach = libbpf.func('int bpf_tc_attach(void *hook, void *opts)');
+const map_pin = libbpf.func('int bpf_map__pin(void *map, const char *path)');
+const map_next_key = libbpf.func('int bpf_map_get_next_key(int fd, void *key, void *next_key)');
+const prog_test_run = libbpf.func('int bpf_prog_test_run_opts(int prog_fd, void *opts)');
+const SampleFn = koffi.proto('int ring_buffer_sample_fn(void *ctx, void *data, size_t size)');
+const ring_new = libbpf.func('void *ring_buffer__new(int map_fd, ring_buffer_sample_fn *cb, void *ctx, void *opts)');
+const ring_consume = libbpf.func('int ring_buffer__consume(void *rb)');
+const ring_epoll_fd = libbpf.func('int ring_buffer__epoll_fd(void *rb)');
+const ring_free = libbpf.func('void ring_buffer__free(void *rb)');
+
+type Pointer = bigint | null;
+
+/** A loaded BPF object; libbpf prints the verifier log to stderr when a program fails to load. */
+export class BpfObject {
+  private constructor(private obj: Pointer) {}
+
+  /** Loads only `program` of the object: each program costs a verifier pass (tens of ms for the dumps).
+   *  `withTracePipe: false` sets bpf/dump.h's with_trace_pipe to 0 first, so its trace_pipe code is not verified. */
+  static load(path: string, program: string, opts: { withTracePipe?: boolean } = {}): BpfObject {
+    const obj = open_file(path, null) as Pointer;
+    if (!obj) throw new SysError(`bpf_object__open_file(${path})`, koffi.errno());
+    const channels = find_map(obj, '.rodata.channels') as Pointer;
+    if (channels && opts.withTracePipe === false) new Uint8Array(koffi.view(initial_value(channels, [0]), 1))[0] = 0;
+    let found = false;
+    for (let p = next_program(obj, null) as Pointer; p; p = next_program(obj, p) as Pointer) {
+      const wanted = program_name(p) === program;
+      found ||= wanted;
+      set_autoload(p, wanted);
+    }
+    if (!found) {
+      close(obj);
+      throw new Error(`BPF object ${path} has no program named "${program}"`);
+    }
+    const err = load(obj) as number;
+    if (err < 0) {
+      close(obj);
+      throw new SysError(`bpf_object__load(${path})`, -err);
+    }
+    return new BpfObject(obj);
+  }
+
+  private program(name: string): Pointer {
+    const prog = find_program(this.obj, name) as Pointer;
+    if (!prog) throw new Error(`BPF object has no program named "${name}"`);
+    return prog;
+  }
+
+  programFd(name: string): number {
+    return program_fd(this.program(name)) as number;
+  }
+
+  private map(name: string): Pointer {
+    return find_map(this.obj, name) as Pointer;
+  }
+
+  hasMap(name: string): boolean {
+    return this.map(name) !== null;
+  }
+
+  mapFd(name: string): number {
+    const map = this.map(name);
+    if (!map) throw new Error(`BPF object has no map named "${name}"`);
+    return map_fd(map) as number;
+  }
+
+  /** Pins a map at `path` in bpffs; the pin outlives this process until someone removes it. */
+  pinMap(name: string, path: string): void {
+    const err = map_pin(this.map(name), path) as number;
+    if (err < 0) throw new SysError(`bpf_map__pin(${name}, ${path})`, -err);
+  }
+
+  /** Attaches through a bpf_link: XDP on an interface, cgroup_skb on a cgroup, or where the program's
+   *  section says (kprobe/…, tp_btf/…); returns the detach. */
+  attachLink(name: string, target: { xdpIfindex: number } | { cgroupFd: number } | 'by-section'): () => void {
+    const prog = this.program(name);
+    const link = (
+      target === 'by-section'
+        ? attach(prog)
+        : 'xdpIfindex' in target
+          ? attach_xdp(prog, target.xdpIfindex)
+          : attach_cgroup(prog, target.cgroupFd)
+    ) as Pointer;
+    if (!link) throw new SysError(`attaching ${name}`, koffi.errno());
+    return () => void link_destroy(link);
+  }
+
+  /** Attaches to tc clsact ingress or egress (creating the clsact qdisc); returns the detach. */
+  attachTc(name: string, ifindex: number, direction: 'ingress' | 'egress'): () => void {
+    // struct bpf_tc_hook { size_t sz; int ifindex; enum attach_point; __u32 parent; } = 24 bytes.
+    const hook = Buffer.alloc(24);
+    hook.writeBigUInt64LE(24n, 0);
+    hook.writeInt32LE(ifindex, 8);
+    hook.writeUInt32LE(direction === 'ingress' ? 1 : 2, 12); // BPF_TC_INGRESS, BPF_TC_EGRESS
+    let err = tc_hook_create(hook) as number;
+    if (err < 0 && err !== -EEXIST) throw new SysError('bpf_tc_hook_create()', -err);
+    // struct bpf_tc_opts { size_t sz; int prog_fd; __u32 flags, prog_id, handle, priority; } = 32 bytes.
+    const opts = Buffer.alloc(32);
+    opts.writeBigUInt64LE(32n, 0);
+    opts.writeInt32LE(this.programFd(name), 8);
+    err = tc_attach(hook, opts) as number;
+    if (err < 0) throw new SysError(`bpf_tc_attach(${direction})`, -err);
+    // Destroying the hook removes the clsact qdisc with every filter on it: ours alone, in our namespace.
+    hook.writeUInt32LE(3, 12); // BPF_TC_INGRESS | BPF_TC_EGRESS
+    return () => void tc_hook_destroy(hook);
+  }
+
+  close(): void {
+    if (this.obj) close(this.obj);
+    this.obj = null;
+  }
+}
+
+export function mapUpdate(fd: number, key: Buffer, value: Buffer): void {
+  const err = map_update(fd, key, value, 0) as number;
+  if (err < 0) throw new SysError('bpf_map_update_elem()', -err);
+}
+
+export function mapLookup(fd: number, key: Buffer, valueSize: number): Buffer {
+  const value = Buffer.alloc(valueSize);
+  const err = map_lookup(fd, key, value) as number;
+  if (err < 0) throw new SysError('bpf_map_lookup_elem()', -err);
+  return value;
+}
+
+/** Every key of a hash map (bpf_map_get_next_key from NULL until ENOENT). */
+export function mapKeys(fd: number, keySize: number): Buffer[] {
+  const keys: Buffer[] = [];
+  let prev: Buffer | null = null;
+  for (;;) {
+    const next = Buffer.alloc(keySize);
+    if ((map_next_key(fd, prev, next) as number) < 0) return keys;
+    keys.push(next);
+    prev = next;
+  }
+}
+
+/** Runs a program `repeat` times on `data` in the kernel (BPF_PROG_TEST_RUN); the mean time per run. */
+export function testRun(progFd: number, data: Buffer, repeat: number): { retval: number; durationNs: number } {
+  const input = koffi.alloc('uint8_t', data.length);
+  try {
+    koffi.encode(input, koffi.array('uint8_t', data.length), Array.from(data));
+    // struct bpf_test_run_opts (libbpf 1.1): sz, data_in, data_out, data_size_in, data_size_out, ctx_in,
+    // ctx_out, ctx_size_in, ctx_size_out, retval, repeat, duration, flags, cpu, batch_size = 80 bytes.
+    const opts = Buffer.alloc(80);
+    opts.writeBigUInt64LE(80n, 0);
+    opts.writeBigUInt64LE(koffi.address(input), 8);
+    opts.writeUInt32LE(data.length, 24);
+    opts.writeInt32LE(repeat, 60);
+    const err = prog_test_run(progFd, opts) as number;
+    if (err < 0) throw new SysError('bpf_prog_test_run_opts()', -err);
+    return { retval: opts.readUInt32LE(56), durationNs: opts.readUInt32LE(64) };
+  } finally {
+    koffi.free(input);
+  }
+}
+
+/** A BPF ring buffer; the callback gets a copy of each record (libbpf's pointer dies after the call).
+ *  Without a callback records are only counted: no copy, for floods. */
+export class RingBuffer {
+  private rb: Pointer;
+  private readonly callback: bigint;
+  /** Records consumed so far. */
+  received = 0;
+
+  constructor(mapFd: number, onRecord: ((record: Buffer) => void) | null) {
+    this.callback = koffi.register(
+      onRecord
+        ? (_ctx: unknown, data: bigint, size: number | bigint) => {
+            onRecord(Buffer.from(koffi.view(data, Number(size)).slice(0)));
+            return 0;
+          }
+        : () => 0,
+      koffi.pointer(SampleFn),
+    );
+    this.rb = ring_new(mapFd, this.callback, null, null) as Pointer;
+    if (!this.rb) {
+      const errno = koffi.errno();
+      koffi.unregister(this.callback);
+      throw new SysError('ring_buffer__new()', errno);
+    }
+  }
+
+  /** The fd to poll for readiness. */
+  get fd(): number {
+    return ring_epoll_fd(this.rb) as number;
+  }
+
+  /** Delivers every record available now; returns how many. */
+  consume(): number {
+    const n = ring_consume(this.rb) as number;
+    if (n < 0) throw new SysError('ring_buffer__consume()', -n);
+    this.received += n;
+    return n;
+  }
+
+  free(): void {
+    if (this.rb) {
+      ring_free(this.rb);
+      koffi.unregister(this.callback);
+    }
+    this.rb = null;
+  }
+}

@@ -1,0 +1,102 @@
+// The loop every server runs: watch sockets, stream messages to the harness, stop cleanly when stdin closes.
+import { writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { Program } from '../load-attach/capture-program.ts';
+import { AF_INET, AF_INET6, AF_PACKET, SOCK_NONBLOCK, SOCK_RAW, close, pollReadable, read, recvfrom, socket } from './libc.ts';
+import type { ServerConfig, ServerMessage } from '../../scripts/run/server/ipc.ts';
+
+const RECV_BUFFER = 65536;
+
+export function emit(message: ServerMessage): void {
+  writeSync(1, JSON.stringify(message) + '\n');
+}
+
+/** The harness passes the whole config as one JSON argument. */
+function parseServerConfig(argv = process.argv.slice(2)): ServerConfig {
+  if (argv.length !== 1) throw new Error('server: expected one argument, the config as JSON');
+  return JSON.parse(argv[0]) as ServerConfig;
+}
+
+export function addressFamily(address: string): number {
+  return address.includes(':') ? AF_INET6 : AF_INET;
+}
+
+/** Called when a watched socket is readable (or, at stop, once more to drain it). */
+type OnReadable = () => void;
+
+export class Session {
+  readonly program: Program;
+  private readonly watched = new Map<number, OnReadable>();
+  private readonly buf = Buffer.alloc(RECV_BUFFER);
+
+  constructor(readonly config: ServerConfig) {
+    // cgroup_skb applies to sockets by the cgroup they were created in: join before opening any.
+    if (config.cgroup) writeFileSync(join(config.cgroup, 'cgroup.procs'), String(process.pid));
+    this.program = new Program(config, emit);
+    if (config.observer) {
+      const fd = socket(addressFamily(config.address), SOCK_RAW | SOCK_NONBLOCK, config.protocol);
+      this.watch(fd, () => this.drainSocket(fd, 'datagram', 'observer'));
+    }
+  }
+
+  watch(fd: number, onReadable: OnReadable): void {
+    this.watched.set(fd, onReadable);
+  }
+
+  unwatch(fd: number): void {
+    this.watched.delete(fd);
+    close(fd);
+  }
+
+  /** Reads everything queued on a socket, reporting each read; returns true at a stream's end. A zero-byte
+   *  read ends a stream but is a datagram of its own (a filter can trim a UDP datagram to nothing). */
+  drainSocket(fd: number, kind: 'stream' | 'datagram', socketName: 'server' | 'observer' = 'server'): boolean {
+    for (;;) {
+      const received = recvfrom(fd, this.buf);
+      if (received === null) return false;
+      if (kind === 'stream' && received.bytes.length === 0) return true;
+      const hex = Buffer.from(received.bytes).toString('hex');
+      // struct sockaddr_ll: family (2), protocol (2), ifindex (4), hatype (2), pkttype (1)
+      const pktType = received.from.length >= 11 && received.from.readUInt16LE(0) === AF_PACKET ? received.from[10] : undefined;
+      emit({ type: 'read', socket: socketName, hex, ...(pktType === undefined ? {} : { pktType }) });
+    }
+  }
+
+  /** Says the program is attached, then serves until the harness closes our stdin. */
+  run(): never {
+    emit({ type: 'ready' });
+    const ringFd = this.program.readyFd;
+    for (;;) {
+      const fds = [0, ...(ringFd === null ? [] : [ringFd]), ...this.watched.keys()];
+      for (const fd of pollReadable(fds, -1)) {
+        if (fd === 0) {
+          if (read(0, this.buf) === 0) this.stop();
+        } else if (fd === ringFd) this.program.drain();
+        else this.watched.get(fd)?.();
+      }
+    }
+  }
+
+  /** Final drain: queued reads first, then detach (no more records can appear), then the ring buffer. */
+  private stop(): never {
+    for (const onReadable of [...this.watched.values()]) onReadable();
+    this.program.detachAll();
+    this.program.drain();
+    emit(this.program.report());
+    for (const fd of [...this.watched.keys()]) this.unwatch(fd);
+    this.program.close();
+    process.exit(0);
+  }
+}
+
+/** Runs a server body; any failure becomes one error message and exit status 1. */
+export function serve(setup: (session: Session) => void): void {
+  try {
+    const session = new Session(parseServerConfig());
+    setup(session);
+    session.run();
+  } catch (error) {
+    emit({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+    process.exit(1);
+  }
+}
