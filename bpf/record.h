@@ -1,4 +1,6 @@
-/* The record layout shared by the eBPF programs and the harness (servers/capture.ts mirrors it). */
+/* The record layout shared by the eBPF programs and the harness. Its TypeScript twin, with the same
+ * names, is scripts/vocabulary/record-layout.ts; test/unit/vocabulary/record-layout.test.ts compares the
+ * two through the BTF of the compiled objects, so a change here needs the same change there. */
 #ifndef EDL_RECORD_H
 #define EDL_RECORD_H
 
@@ -7,6 +9,7 @@
 
 /* Where the filter sends its dump. */
 enum dump_channel {
+	DUMP_CHANNEL_NONE = 0, /* count only (the `counters` map), dump nothing */
 	DUMP_CHANNEL_RINGBUF = 1,
 	DUMP_CHANNEL_TRACE_PIPE = 2,
 };
@@ -64,5 +67,24 @@ struct count_key {
 	__u32 ifindex;
 	__u32 protocol;
 };
+
+/* BTF only describes the types an object's globals, maps and functions use: without this anchor,
+ * dump_record (only ever behind a pointer local) and the enums (only their constants are used) would be
+ * missing, and the test could not compare them. Members are values, not pointers: a struct reached
+ * only through a pointer member does not make it into BTF either. The anchor is a common symbol: for
+ * common linkage clang emits the types into BTF but no variable, no DATASEC and no section, and libbpf
+ * ignores the symbol, so the programs' code, data and maps are what they are without it. (The BPF
+ * static linker, `bpftool gen object`, which the harness does not use, refuses a global that has no
+ * BTF variable.) */
+struct dump_btf_anchor {
+	struct dump_config config;
+	struct dump_record record;
+	struct flow_key flow_key;
+	struct count_key count_key;
+	enum dump_channel channel;
+	enum dump_verdict verdict;
+	enum dump_counter counter;
+};
+struct dump_btf_anchor dump_btf_anchor __attribute__((common));
 
 #endif

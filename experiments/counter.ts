@@ -13,6 +13,7 @@ export default defineExperiment({
   traffic: [TCP_TO_CLOSED_PORT, UDP_DATAGRAM],
   // TCP SYN + RST|ACK and the UDP datagram + its ICMP port unreachable, each seen leaving and arriving.
   doneWhen: { reads: 8 },
+  checks: ['pinned-map', 'interface-counters'],
   explanation:
     'A filter that records nothing but counts packets per interface and IP protocol in a hash map pinned in ' +
     'bpffs. The counts are read back twice, by the program\'s owner and with `bpftool map dump pinned`, and ' +

@@ -1,7 +1,7 @@
 // What an experiment file declares: where the program sits, what traffic flows, and what 2017 saw.
 import type { LayerName, TcpFlag, Transport } from '../scripts/vocabulary/layers.ts';
-import type { Family, TopologyKind } from '../scripts/run/topology/topology.ts';
-import type { Hook } from '../scripts/run/server/ipc.ts';
+import type { Family, TopologyKind } from '../scripts/vocabulary/addresses.ts';
+import type { HookName } from '../scripts/hooks/index.ts';
 
 /** In traffic commands, replaced by the server's address on the chosen topology. */
 export const SERVER = '{server}';
@@ -13,7 +13,7 @@ export interface ExperimentSpec {
   name: string;
   /** Where the program is attached, as a heading: "AF_INET SOCK_RAW, IPPROTO_TCP". */
   title: string;
-  hook: Hook;
+  hook: HookName;
   /** The topology it runs on by default; socket experiments also run on the other (--topology). */
   topology: TopologyKind;
   family: Family;
@@ -22,7 +22,7 @@ export interface ExperimentSpec {
   /** bpf/<object>.bpf.c and the program in it; returnValue replaces the hook's "keep going" value. */
   filter: { object: string; program: string; returnValue?: number; pins?: string[] };
   /** Another program of the same object to use where this kernel lacks the hook, and what it changes. */
-  fallback?: { hook: Hook; program: string; title: string; tracepoint?: string; note: string };
+  fallback?: { hook: HookName; program: string; title: string; tracepoint?: string; note: string };
   /** For tracepoint hooks: the tracepoint ("tcp/tcp_probe"), checked before anything is attached. */
   tracepoint?: string;
   /** The traffic's transport: tells the decoder what a view without an IP header starts with. */
@@ -35,7 +35,13 @@ export interface ExperimentSpec {
   explanation: string;
   /** The 2017 study's result, where it has a counterpart. */
   study?: StudyResult;
+  /** Independent evidence the run is checked against; a failed check fails the run. */
+  checks?: readonly CrossCheck[];
 }
+
+/** `pinned-map`: the pinned `counts` map read with bpftool equals what the server read from the program.
+ *  `interface-counters`: the packets counted equal the server interface's own rx + tx counters. */
+export type CrossCheck = 'pinned-map' | 'interface-counters';
 
 /** Every condition given must hold (all are counted on the server's messages). */
 export interface DoneWhen {

@@ -1,4 +1,5 @@
-// The traffic experiments share: the study's three exchanges, and an SCTP INIT sent from a raw socket.
+// The traffic experiments share: the study's three exchanges and an SCTP INIT sent from a raw socket, and
+// how a traffic step reads once the server's address is known.
 import { PORT, SERVER, type Traffic } from './spec.ts';
 
 const INPUT = '0123456789\n';
@@ -30,3 +31,17 @@ export const TCP_UNANSWERED: Traffic = {
 
 /** One SCTP INIT chunk from a raw IP socket: this kernel needs no SCTP support for it. */
 export const SCTP_INIT: Traffic = { command: ['scripts/send-sctp.ts', SERVER, String(PORT)], input: '' };
+
+/** The command with the server's address filled in. */
+export function withAddress(traffic: Traffic, serverAddress: string): string[] {
+  return traffic.command.map((word) => (word === SERVER ? serverAddress : word));
+}
+
+/** As a shell line, for reports: "echo 0123456789 | ncat 127.0.0.1 16962". */
+export function trafficLine(traffic: Traffic, serverAddress: string): string {
+  const command = withAddress(traffic, serverAddress);
+  const shown = command[0].endsWith('.ts') ? ['tsx', ...command] : command;
+  const input = traffic.input === '' ? '' : `echo ${traffic.input.replace(/\n$/, '')} | `;
+  const line = `${input}${shown.join(' ')}`;
+  return traffic.note ? `${line}   (${traffic.note})` : line;
+}

@@ -4,10 +4,11 @@ import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cleanupOnExit, exitAfterCleanup } from './support/cleanup.ts';
-import { EXIT, HarnessError } from './support/errors.ts';
-import { importLogs } from './run/from-logs.ts';
+import { EXIT, HarnessError, describeError } from './support/errors.ts';
 import { LOGS_DIR, RESULTS_DIR } from './support/paths.ts';
-import { runExperiments, type Outcome } from './pipeline.ts';
+import { importResults, runExperiments, type Outcome } from './pipeline.ts';
+import { exitCode } from './vocabulary/run-status.ts';
+import { hookNamed } from './hooks/index.ts';
 import { paintStatus, painter, sideBySide, type Paint } from './report/terminal.ts';
 import { availableKernels, cachedKernels, KERNEL_SERIES, type KernelSeries } from './vm/kernels.ts';
 import { runInVm } from './vm/run-in-vm.ts';
@@ -85,7 +86,7 @@ async function experimentCommand(args: string[]): Promise<number> {
   const specs = selectExperiments(positionals);
   const jobs = Number(values.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) throw usageError(`--jobs takes a whole number of at least 1, not "${values.jobs}"`);
-  if (topology !== undefined && !specs.some((s) => s.hook === 'socket')) {
+  if (topology !== undefined && !specs.some((s) => hookNamed(s.hook).attachesTo === 'socket')) {
     throw usageError(`--topology applies to socket experiments only, and none of ${positionals.join(', ')} is one`);
   }
   if (values.kernel !== undefined && args.some((a) => /^--logs(=|$)/.test(a))) {
@@ -98,7 +99,7 @@ async function experimentCommand(args: string[]): Promise<number> {
   const outcomes = await runExperiments(specs, { channel, topology, resultsDir: results, logsDir: logs, jobs, log: console.log });
   const paint = painter();
   for (const o of outcomes) {
-    if (!('summary' in o) || o.summary.kernel_view.packets.length + o.summary.user_view.reads.length === 0) continue;
+    if (o.summary.kernel_view.packets.length + o.summary.user_view.reads.length === 0) continue;
     console.log(`\n${paint('bold', o.spec.name)}: ${o.spec.title}\n${sideBySide(o.summary, paint)}`);
     if (values.verbose) {
       for (const file of ['kernelspace.txt', 'userspace.txt']) console.log(`\n${readFileSync(join(results, o.spec.name, file), 'utf8')}`);
@@ -109,11 +110,7 @@ async function experimentCommand(args: string[]): Promise<number> {
     `\nSee them byte by byte: ${displayPath(join(results, 'index.html'))} in a browser, ` +
       `or ${displayPath(join(results, outcomes.length === 1 ? outcomes[0].spec.name : '<experiment>', 'kernelspace.pcapng'))} in Wireshark.`,
   );
-  const failed = outcomes.find((o): o is Extract<Outcome, { error: HarnessError }> => 'error' in o);
-  if (failed) return failed.error.code;
-  // An unsupported hook is a finding in `all` (the matrix says so), but an error when asked for by name.
-  const unsupported = outcomes.some((o) => 'summary' in o && o.summary.overview.status.startsWith('unsupported'));
-  return unsupported && !positionals.includes('all') ? EXIT.unsupported : EXIT.ok;
+  return exitCode(outcomes.map((o) => o.summary.status), positionals.includes('all'));
 }
 
 /** One line per experiment; `flat` when results sit directly in `dir` (import) rather than in dir/<name>. */
@@ -122,14 +119,16 @@ function verdicts(outcomes: Outcome[], dir: string, paint: Paint, flat = false):
   return outcomes
     .map((o) => {
       const name = o.spec.name.padEnd(width);
-      if ('error' in o) return `${name}  ${paintStatus(paint, 'failed'.padEnd(10))}  ${o.error.message.split('\n')[0]}`;
       const s = o.summary;
-      if (s.overview.status.startsWith('unsupported')) return `${name}  ${paintStatus(paint, s.overview.status)}`;
+      if (s.status.kind === 'unsupported') return `${name}  ${paintStatus(paint, s, s.overview.status)}`;
+      if (s.status.kind === 'failed' && !o.summary.kernel_view.packets.length) {
+        return `${name}  ${paintStatus(paint, s, 'failed'.padEnd(10))}  ${s.status.reason}`;
+      }
       const first = [...new Set(s.kernel_view.packets.map((p) => p.starts_with))].join('/') || 'nothing';
       const facts = `${s.kernel_view.packets.length} packet(s) from ${first}, ${s.user_view.reads.length} read(s)`.padEnd(36);
       const why = s.original.differences.map((d) => d.kind).join(', ');
       const verdict = s.original.status === 'no-counterpart' ? s.overview.status : s.original.status;
-      return `${name}  ${paintStatus(paint, verdict.padEnd(10))}  ${facts}${why ? ` — ${why}` : ''}  (${displayPath(join(dir, flat ? '' : s.experiment, 'report.md'))})`;
+      return `${name}  ${paintStatus(paint, s, verdict.padEnd(10))}  ${facts}${why ? ` — ${why}` : ''}  (${displayPath(join(dir, flat ? '' : s.experiment, 'report.md'))})`;
     })
     .join('\n');
 }
@@ -180,7 +179,7 @@ async function importCommand(args: string[]): Promise<number> {
   const tag = values.tag === undefined ? undefined : Number.parseInt(values.tag, 16);
   if (tag !== undefined && !(tag >= 0 && tag <= 0xffff)) throw usageError(`--tag takes a 16-bit hex number, not "${values.tag}"`);
   const [kernelLog, userLog] = positionals;
-  const summary = importLogs({ spec, kernelLog, userLog, out: values.out, tag, kernel: values.kernel });
+  const summary = importResults({ spec, kernelLog, userLog, out: values.out, tag, kernel: values.kernel });
   console.log(verdicts([{ spec, summary }], values.out, painter(), true));
   return EXIT.ok;
 }
@@ -204,8 +203,8 @@ let code: number;
 try {
   code = await main(process.argv.slice(2));
 } catch (error) {
-  const e = error instanceof HarnessError ? error : new HarnessError(EXIT.bug, `unexpected failure: ${(error as Error).stack}`);
-  console.error(`error: ${e.message}`);
+  const e = error instanceof HarnessError ? error : new HarnessError(EXIT.bug, 'unexpected failure', { cause: error });
+  console.error(`error: ${describeError(e)}`);
   code = e.code;
 }
 await exitAfterCleanup(code);

@@ -1,24 +1,30 @@
-// Runs experiments end to end: capture → analysis → results/<name>/, then the overview.
+// The pipeline, stage by stage: hook probe → capture (topology, server, traffic) → analysis → results/<name>/,
+// then the overview; and the same tail for logs imported from elsewhere.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import { analyze } from './analysis/analyze.ts';
 import { buildBpf } from './run/setup/build-bpf.ts';
 import { capture } from './run/run-experiment.ts';
+import { observationsFromLogs, type ImportOptions } from './run/from-logs.ts';
 import { interrupted } from './support/cleanup.ts';
 import { renderKernelLog, renderUserLog } from './run/capture/dump-log.ts';
-import { HarnessError, EXIT } from './support/errors.ts';
+import { HarnessError, EXIT, describeError } from './support/errors.ts';
 import { resolveHook } from './run/setup/hook-support.ts';
+import { failedCheck } from './analysis/cross-checks.ts';
+import { hookNamed } from './hooks/index.ts';
+import type { RunStatus } from './vocabulary/run-status.ts';
 import { sweepStale } from './run/setup/sweep-stale.ts';
 import { writeOverview } from './report/write-matrix.ts';
 import { requireRoot, requireTools } from './run/setup/preflight.ts';
 import { writeResults } from './report/write-results.ts';
 import { buildSummary, type Summary } from './report/summary-json.ts';
-import { toolVersions, type ToolVersions } from './run/setup/tool-versions.ts';
+import { toolVersions } from './run/setup/tool-versions.ts';
+import type { ToolVersions } from './vocabulary/observations.ts';
 import { EXPERIMENTS } from '../experiments/index.ts';
 import type { ExperimentSpec } from '../experiments/spec.ts';
 import type { CaptureChannel } from './run/server/ipc.ts';
-import { serverAddress, type TopologyKind } from './run/topology/topology.ts';
+import { serverAddress, type TopologyKind } from './vocabulary/addresses.ts';
 import type { Observations } from './vocabulary/observations.ts';
 
 export interface RunOptions {
@@ -50,9 +56,14 @@ function nothingObserved(spec: ExperimentSpec, channel: CaptureChannel): Observa
   };
 }
 
-export type Outcome = { spec: ExperimentSpec; summary: Summary } | { spec: ExperimentSpec; error: HarnessError };
+/** What one experiment's run left: its summary (whatever the status), and the error behind a failure. */
+export interface Outcome {
+  spec: ExperimentSpec;
+  summary: Summary;
+  error?: HarnessError;
+}
 
-/** Runs each experiment in turn; one failing does not stop the others. */
+/** Runs the experiments, `jobs` at a time; one failing does not stop the others. */
 export async function runExperiments(specs: ExperimentSpec[], opts: RunOptions): Promise<Outcome[]> {
   requireRoot('npm run experiment');
   requireTools();
@@ -75,40 +86,57 @@ export async function runExperiments(specs: ExperimentSpec[], opts: RunOptions):
   return outcomes;
 }
 
-/** One experiment: capture, logs, analysis, result folder. null when an interrupt cut it short. */
+/** One experiment: hook probe, capture, logs, analysis, result folder — whatever happens, a summary with
+ *  its status. null when an interrupt cut it short. */
 async function runOne(spec: ExperimentSpec, opts: RunOptions, tools: ToolVersions): Promise<Outcome | null> {
   const progress = (line: string) => opts.log(`[${spec.name}] ${line}`);
   const resultDir = join(opts.resultsDir, spec.name);
+  const notRun = (status: RunStatus) => {
+    const summary = buildSummary(analyze(spec, nothingObserved(spec, opts.channel), { ran: false }), tools, status, null);
+    writeResults(resultDir, summary, spec, { indexAbove: true });
+    return summary;
+  };
   try {
-    const { spec: effective, note } = await resolveHook(spec);
+    const resolution = await resolveHook(spec);
+    if (resolution.kind === 'unsupported') {
+      // Not a failure: the matrix says so, with the reason.
+      const summary = notRun({ kind: 'unsupported', ...resolution.lack });
+      progress(`${summary.overview.status}; wrote ${resultDir}/`);
+      return { spec, summary };
+    }
+    const { spec: effective } = resolution;
+    const note = resolution.kind === 'fallback' ? resolution.note : null;
     if (note) progress(note);
-    const topology = effective.hook === 'socket' ? (opts.topology ?? effective.topology) : effective.topology;
+    const topology = hookNamed(effective.hook).attachesTo === 'socket' ? (opts.topology ?? effective.topology) : effective.topology;
     const { observations, rawKernelLog } = await capture(effective, { channel: opts.channel, topology, progress });
     const logDir = join(opts.logsDir, spec.name);
     mkdirSync(logDir, { recursive: true });
     writeFileSync(join(logDir, 'kernelspace.log'), rawKernelLog ?? renderKernelLog(observations.packets));
     writeFileSync(join(logDir, 'userspace.log'), renderUserLog(observations.reads));
     const analysis = analyze(effective, observations);
-    const summary = buildSummary(analysis, tools, note ? { note, status: `ok, via the ${effective.hook} fallback` } : null);
-    writeResults(resultDir, analysis, summary, { indexAbove: true });
+    const status: RunStatus =
+      failedCheck(analysis.checks) ??
+      (resolution.kind === 'fallback' ? { kind: 'fallback', hook: effective.hook, reason: resolution.lack.reason } : { kind: 'ok' });
+    const summary = buildSummary(analysis, tools, status, note);
+    writeResults(resultDir, summary, effective, { indexAbove: true });
     progress(
       `${observations.packets.length} packet(s) seen by the filter, ${observations.reads.length} read(s); ` +
-        `wrote ${resultDir}/ (raw logs in ${logDir}/)`,
+        `wrote ${resultDir}/ (raw logs in ${logDir}/)` +
+        (status.kind === 'failed' ? `\nFAILED: ${status.reason}` : ''),
     );
     return { spec, summary };
   } catch (error) {
-    if (error instanceof HarnessError && error.code === EXIT.unsupported) {
-      // Not a failure: the matrix says so, with the reason.
-      const analysis = analyze(spec, nothingObserved(spec, opts.channel));
-      const summary = buildSummary(analysis, tools, { note: null, status: error.message });
-      writeResults(resultDir, analysis, summary, { indexAbove: true });
-      progress(`${error.message}; wrote ${resultDir}/`);
-      return { spec, summary };
-    }
     if (interrupted()) return null; // the cleanup pulled things from under this run: not a finding
-    const harnessError =
-      error instanceof HarnessError ? error : new HarnessError(EXIT.bug, `unexpected failure: ${(error as Error).stack}`);
-    progress(`FAILED: ${harnessError.message}`);
-    return { spec, error: harnessError };
+    const failure = error instanceof HarnessError ? error : new HarnessError(EXIT.bug, 'unexpected failure', { cause: error });
+    progress(`FAILED: ${describeError(failure)}`);
+    const summary = notRun({ kind: 'failed', reason: failure.message.split('\n')[0], exit_code: failure.code });
+    return { spec, summary, error: failure };
   }
+}
+
+/** `npm run import`: logs made elsewhere, analysed and written like a run's results (into `out` itself). */
+export function importResults(opts: ImportOptions & { out: string }): Summary {
+  const summary = buildSummary(analyze(opts.spec, observationsFromLogs(opts)), null, { kind: 'ok' }, null);
+  writeResults(opts.out, summary, opts.spec, { indexAbove: false });
+  return summary;
 }

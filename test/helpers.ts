@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ROOT } from '../scripts/support/paths.ts';
+import { procMounts } from '../scripts/support/kernel-fs.ts';
+import { ownedPrefix } from '../scripts/support/owned-names.ts';
 import type { Summary } from '../scripts/report/summary-json.ts';
 
 export const IS_ROOT = process.getuid?.() === 0;
@@ -32,16 +34,16 @@ export function readSummary(resultsDir: string, name: string): Summary {
 /** What a run of the harness with this PID could have left: namespaces, processes, tracefs instances,
  *  cgroups, pins, private mounts, veth links in the host namespace. */
 export async function leftovers(pid: number): Promise<string[]> {
-  const prefix = `edl-${pid}-`;
+  const prefix = ownedPrefix(pid);
   const netns = (await execa('ip', ['netns', 'list'])).stdout.split('\n').filter((l) => l.startsWith(prefix));
   const procs = (await execa('ps', ['-eo', 'pid=,args='])).stdout
     .split('\n')
     .filter((l) => l.includes(join(ROOT, 'servers')) || /\bncat\b.*16962/.test(l));
-  const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' '));
+  const mounts = procMounts();
   // Our things inside the system's tracefs, cgroup2 and bpffs mounts (private mounts show up as mounts).
   const inside = mounts
-    .filter(([, , type]) => type === 'tracefs' || type === 'cgroup2' || type === 'bpf')
-    .flatMap(([, path, type]) => {
+    .filter(({ type }) => type === 'tracefs' || type === 'cgroup2' || type === 'bpf')
+    .flatMap(({ path, type }) => {
       const dir = type === 'tracefs' ? join(path, 'instances') : path;
       return existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith(prefix)).map((n) => `${type} ${join(dir, n)}`) : [];
     });
@@ -50,7 +52,7 @@ export async function leftovers(pid: number): Promise<string[]> {
     ...netns.map((n) => `netns ${n}`),
     ...procs.map((p) => `process ${p.trim()}`),
     ...inside,
-    ...mounts.filter(([, path]) => path?.includes(prefix)).map(([, path, type]) => `${type} mount ${path}`),
+    ...mounts.filter(({ path }) => path.includes(prefix)).map(({ path, type }) => `${type} mount ${path}`),
     ...veths.map((v) => `veth in the host namespace: ${v}`),
   ];
 }

@@ -2,47 +2,16 @@
 // inside the kernel's view, decodes the program's maps, and compares the result with the 2017 study.
 import { decode, describe, type Decoded } from './decode.ts';
 import { applyMask, maskedRanges, type MaskedRange } from './mask.ts';
-import { compareWithStudy, type StudyVerdict } from './study.ts';
-import { decodeEntry, type DecodedEntry } from './map-entries.ts';
+import { compareWithStudy } from './study.ts';
+import { decodeEntry } from './map-entries.ts';
+import { runChecks } from './cross-checks.ts';
+import { matrixRow } from './matrix-row.ts';
 import { PORT, type ExperimentSpec } from '../../experiments/spec.ts';
-import type { KernelPacket, Observations, UserRead } from '../vocabulary/observations.ts';
-import type { LayerName } from '../vocabulary/layers.ts';
+import type { Analysis, Direction, PacketAnalysis, ReadAnalysis } from './types.ts';
+import type { Observations, UserRead } from '../vocabulary/observations.ts';
 
-export interface PacketAnalysis {
-  packet: KernelPacket;
-  decoded: Decoded;
-  /** One line: layers, addresses, ports (ephemeral ones as *), flags, payload size. */
-  summary: string;
-  masked: MaskedRange[];
-  /** The captured bytes with masked fields zeroed: what results/ shows. */
-  normalised: Uint8Array;
-  /** Which way the packet travelled, by the experiment's port (or address); null when the view shows neither. */
-  direction: Direction | null;
-}
-
-export type Direction = 'to-server' | 'from-server';
-
-export interface ReadAnalysis {
-  bytes: Uint8Array;
-  /** Where these exact bytes sit in the kernel's view: packet index and byte offset, or null. */
-  foundIn: { packet: number; offset: number } | null;
-  masked: MaskedRange[];
-  normalised: Uint8Array;
-  /** The first layer of the read: where it sits in the kernel's packet, or decoded from its own bytes. */
-  startsWith: LayerName;
-}
-
-export interface Analysis {
-  spec: ExperimentSpec;
-  observations: Observations;
-  packets: PacketAnalysis[];
-  reads: ReadAnalysis[];
-  observerReads: ReadAnalysis[];
-  entries: DecodedEntry[];
-  study: StudyVerdict | null;
-}
-
-export function analyze(spec: ExperimentSpec, observations: Observations): Analysis {
+/** `ran: false` for a run that observed nothing (unsupported, failed): it has nothing to cross-check. */
+export function analyze(spec: ExperimentSpec, observations: Observations, { ran = true } = {}): Analysis {
   const knownPorts = [PORT];
   const packets = observations.packets.map((packet): PacketAnalysis => {
     const decoded = decode(packet.bytes, { transport: spec.transport, length: packet.length });
@@ -73,15 +42,19 @@ export function analyze(spec: ExperimentSpec, observations: Observations): Analy
   };
   const reads = observations.reads.map(analyzeRead(spec.server.program === 'tcp' || spec.server.program === 'udp'));
   const study = spec.study ? compareWithStudy(spec.study, packets, reads) : null;
+  const observerReads = observations.observerReads.map(analyzeRead(false));
+  // Hash maps iterate in no stable order: sort, so results are the same on every run.
+  const entries = [...observations.entries].sort((x, y) => (x.map + x.key).localeCompare(y.map + y.key)).map(decodeEntry);
   return {
     spec,
     observations,
     packets,
     reads,
-    observerReads: observations.observerReads.map(analyzeRead(false)),
-    // Hash maps iterate in no stable order: sort, so results are the same on every run.
-    entries: [...observations.entries].sort((x, y) => (x.map + x.key).localeCompare(y.map + y.key)).map(decodeEntry),
+    observerReads,
+    entries,
     study,
+    checks: runChecks({ spec, observations, entries }, ran),
+    matrixRow: matrixRow({ spec, packets, reads, observerReads }),
   };
 }
 

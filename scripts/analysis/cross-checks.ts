@@ -1,39 +1,49 @@
-// Cross-checks a run can make against independent evidence (bpftool, the interface's own counters).
-import type { Analysis } from './analyze.ts';
+// Cross-checks an experiment declares (spec.checks) against independent evidence: bpftool's dump of a
+// pinned map, the interface's own packet counters. A check that fails makes the run fail.
+import type { CrossCheck } from '../../experiments/spec.ts';
+import type { Analysis, Check } from './types.ts';
+import type { RunStatus } from '../vocabulary/run-status.ts';
+import { EXIT } from '../vocabulary/exit-codes.ts';
 
-export interface Check {
-  description: string;
-  expected: string;
-  observed: string;
-  ok: boolean;
-}
+type Input = Pick<Analysis, 'observations' | 'entries'>;
 
 const key = (e: { key: string; value: number }) => `${e.key}=${e.value}`;
 
-export function runChecks(a: Analysis): Check[] {
-  const { observations: o } = a;
-  const counts = a.entries.filter((e) => e.map === 'counts');
-  if (counts.length === 0 && o.pinned.length === 0) return [];
-  const fromServer = o.entries.filter((e) => e.map === 'counts').map(key).sort();
-  const fromBpftool = o.pinned.filter((e) => e.map === 'counts').map(key).sort();
-  const checks: Check[] = [
-    {
+const CHECKS: Record<CrossCheck, (a: Input) => Check> = {
+  'pinned-map': ({ observations: o }) => {
+    const fromServer = o.entries.filter((e) => e.map === 'counts').map(key).sort();
+    const fromBpftool = o.pinned.filter((e) => e.map === 'counts').map(key).sort();
+    const same = fromBpftool.join() === fromServer.join();
+    return {
       description: 'the pinned map, dumped with `bpftool map dump pinned`, holds what the program\'s user read',
       expected: `${fromServer.length} entries`,
-      observed: `${fromBpftool.length} entries, ${fromBpftool.join() === fromServer.join() ? 'identical' : 'different'}`,
-      ok: fromBpftool.join() === fromServer.join(),
-    },
-  ];
-  if (o.interface) {
+      observed: `${fromBpftool.length} entries, ${same ? 'identical' : 'different'}`,
+      ok: same,
+    };
+  },
+  'interface-counters': ({ observations: o, entries }) => {
+    const counted = entries.reduce((sum, e) => sum + (e.map === 'counts' ? e.packets : 0), 0);
+    if (!o.interface) return { description: 'packets counted = packets the interface received + sent', expected: 'interface counters', observed: 'none read', ok: false };
     // A packet socket sees every frame twice on loopback (outgoing, then received): rx + tx.
     const wire = o.interface.rxPackets + o.interface.txPackets;
-    const counted = counts.reduce((sum, e) => sum + e.packets, 0);
-    checks.push({
+    return {
       description: `packets counted = packets ${o.interface.name} received + sent`,
       expected: `${wire} (${o.interface.rxPackets} + ${o.interface.txPackets})`,
       observed: String(counted),
       ok: counted === wire,
-    });
-  }
-  return checks;
+    };
+  },
+};
+
+/** The experiment's own checks, in the order it declares them; none for a run that observed nothing. */
+export function runChecks(a: Input & Pick<Analysis, 'spec'>, ran: boolean): Check[] {
+  return ran ? (a.spec.checks ?? []).map((name) => CHECKS[name](a)) : [];
+}
+
+/** A failed check fails the run: its status says which. */
+export function failedCheck(checks: Check[]): RunStatus | null {
+  const failed = checks.find((c) => !c.ok);
+  return failed
+    ? { kind: 'failed', reason: `cross-check failed: ${failed.description}: expected ${failed.expected}, observed ${failed.observed}`, exit_code: EXIT.runFailed }
+    : null;
 }

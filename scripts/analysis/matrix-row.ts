@@ -1,36 +1,14 @@
 // One row of the visibility matrix, derived from what a run observed (never from hand-written text).
 import { pktTypeName } from '../vocabulary/layers.ts';
-import type { Analysis } from './analyze.ts';
-import type { Hook } from '../run/server/ipc.ts';
+import type { Analysis, MatrixRow } from './types.ts';
+import type { ExperimentSpec } from '../../experiments/spec.ts';
+import { hookNamed } from '../hooks/index.ts';
 
-export interface OverviewRow {
-  hook: Hook;
-  attached_to: string;
-  first_layer: string;
-  directions: string;
-  control_segments: string;
-  payload: string;
-  userspace_gets: string;
-  return_value: string;
-  status: string;
-}
-
-/** What each hook's programs return to let a packet go on. */
-export const KEEP_GOING: Record<Hook, string> = {
-  socket: 'skb->len',
-  xdp: 'XDP_PASS',
-  'tc-ingress': 'TC_ACT_OK',
-  'tc-egress': 'TC_ACT_OK',
-  'cgroup-ingress': '1 (allow)',
-  'cgroup-egress': '1 (allow)',
-  kprobe: '0 (ignored)',
-  tracepoint: '0 (ignored)',
-};
 
 const distinct = <T>(values: T[]) => [...new Set(values)];
 const DIRECTION_NAMES = { 'to-server': 'to the server', 'from-server': 'from the server' } as const;
 
-export function overviewRow(a: Analysis): OverviewRow {
+export function matrixRow(a: Pick<Analysis, 'spec' | 'packets' | 'reads' | 'observerReads'>): MatrixRow {
   const { spec, packets, reads, observerReads } = a;
   const directions = distinct(packets.map((p) => (p.direction ? DIRECTION_NAMES[p.direction] : 'unknown')));
   const pktTypes = distinct(packets.flatMap((p) => (p.packet.pktType === null ? [] : [pktTypeName(p.packet.pktType)])));
@@ -38,7 +16,7 @@ export function overviewRow(a: Analysis): OverviewRow {
     packets.flatMap((p) => (p.decoded.tcpFlags && p.decoded.payloadLength === 0 ? [p.decoded.tcpFlags.join('|')] : [])),
   );
   const payloads = packets.filter((p) => p.decoded.payloadLength > 0);
-  const returned = spec.filter.returnValue ?? KEEP_GOING[spec.hook];
+  const returned = returnsText(spec);
   return {
     hook: spec.hook,
     attached_to: spec.title,
@@ -51,12 +29,17 @@ export function overviewRow(a: Analysis): OverviewRow {
       : 'no',
     userspace_gets: userspaceGets(a),
     return_value: `returns ${returned}: ${effect(a, reads.length, observerReads.length)}`,
-    status: 'ok',
   };
 }
 
+/** What the program returns, as reports write it: its hook's "keep going" value, or the fixed value. */
+export function returnsText(spec: ExperimentSpec): string {
+  const hook = hookNamed(spec.hook);
+  return spec.filter.returnValue === undefined ? hook.keepGoing : hook.returnName(spec.filter.returnValue);
+}
+
 /** How the server's reads relate to the program's view. */
-function userspaceGets(a: Analysis): string {
+function userspaceGets(a: Pick<Analysis, 'reads' | 'packets'>): string {
   const { reads, packets } = a;
   if (reads.length === 0) return 'nothing';
   if (reads.every((r) => r.bytes.length === 0)) return `${reads.length} empty read(s) (0 B)`;
@@ -75,11 +58,17 @@ function userspaceGets(a: Analysis): string {
 }
 
 /** What the return value did, as far as the run shows. */
-function effect(a: Analysis, reads: number, observerReads: number): string {
+function effect(a: Pick<Analysis, 'spec' | 'reads' | 'packets'>, reads: number, observerReads: number): string {
   const { spec } = a;
+  const hook = hookNamed(spec.hook);
   const observer = spec.server.observer ? `; an unfiltered raw socket beside it read ${observerReads}` : '';
-  if (spec.filter.returnValue === undefined) return `nothing changes (the server read ${reads} time(s))${observer}`;
-  if (spec.filter.returnValue === 0) return `dropped for this socket: the server read ${reads} time(s)${observer}`;
+  const value = spec.filter.returnValue;
+  const what = value === undefined ? 'keep-going' : hook.returnEffect(value);
+  if (what === 'keep-going') return `nothing changes (the server read ${reads} time(s))${observer}`;
+  if (what === 'drop') {
+    return `dropped${hook.attachesTo === 'socket' ? ' for this socket' : ''}: the server read ${reads} time(s)${observer}`;
+  }
+  if (what !== 'trim') return `${what === 'ignored' ? 'ignored' : 'see the reads'}: the server read ${reads} time(s)${observer}`;
   const lengths = distinct(a.reads.map((r) => r.bytes.length)).join('/');
   const sizes = `packets of ${distinct(a.packets.map((p) => p.packet.length)).join('/')} B`;
   return `${lengths ? `trimmed: the server's reads were ${lengths} B` : 'the server read nothing'} (${sizes})${observer}`;

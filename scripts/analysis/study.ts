@@ -1,19 +1,7 @@
 // Compares one run with the 2017 study: packets aligned by TCP flags and payload, then reads.
 import type { LayerName, TcpFlag } from '../vocabulary/layers.ts';
 import type { StudyPacket, StudyResult } from '../../experiments/spec.ts';
-import type { PacketAnalysis, ReadAnalysis } from './analyze.ts';
-
-export interface Difference {
-  kind: 'first-layer' | 'extra-packet' | 'missing-packet' | 'packet-length' | 'reads' | 'user-view';
-  description: string;
-  /** Why, where the experiment knows; null where the harness has no explanation. */
-  explanation: string | null;
-}
-
-export interface StudyVerdict {
-  status: 'reproduced' | 'differs';
-  differences: Difference[];
-}
+import type { Difference, PacketAnalysis, ReadAnalysis, StudyVerdict } from './types.ts';
 
 interface Shape {
   startsWith: LayerName;

@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import { buildBpf } from '../run/setup/build-bpf.ts';
 import { BUNDLED_CLI, RESULTS_DIR, ROOT } from '../support/paths.ts';
 import { requireRoot } from '../run/setup/preflight.ts';
-import { writeAtomic } from '../report/write-results.ts';
+import { writeAtomic } from '../support/atomic-write.ts';
 import { cachedKernels } from '../vm/kernels.ts';
 import { fidelity, type FloodResult } from './fidelity.ts';
 import { latency, type Timing } from './latency.ts';

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { BUNDLED_CLI, ROOT } from '../support/paths.ts';
+import { createNamespace, type Namespace } from '../run/topology/netns.ts';
+import { EXPERIMENTS } from '../../experiments/index.ts';
 import { compileC } from './compile-c.ts';
 
 export interface Timing {
@@ -37,30 +39,30 @@ function harness(names: string[], via: 'npm' | 'node'): () => Promise<void> {
 }
 
 /** bare-tcp in a namespace of its own (created before the clock starts: nothing touches the host's). */
-function bare(binary: string, ns: string): () => Promise<void> {
+function bare(binary: string, ns: Namespace): () => Promise<void> {
+  const [cmd, ...prefix] = ns.exec;
   return async () => {
-    const server = execa('ip', ['netns', 'exec', ns, binary], { cwd: ROOT });
+    const server = execa(cmd, [...prefix, binary], { cwd: ROOT });
     await new Promise<void>((resolve) => server.stdout!.once('data', () => resolve()));
-    await execa('ip', ['netns', 'exec', ns, 'ncat', '127.0.0.1', '16962'], { input: '0123456789\n' });
+    await execa(cmd, [...prefix, 'ncat', '127.0.0.1', '16962'], { input: '0123456789\n' });
     await server;
   };
 }
 
 export async function latency(runs: number): Promise<Timing[]> {
   const binary = await compileC('bare-tcp', ['bpf']);
-  const ns = `edl-${process.pid}-bench`;
-  await execa('ip', ['netns', 'add', ns]);
+  // The harness's own namespace (lo up, quickack, removed by the cleanup registry or the next run's sweep).
+  const ns = await createNamespace('bench');
   try {
-    await execa('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
     return [
       { what: 'tcp by hand (bare-tcp.c + ncat)', runs, medianSeconds: await timed(runs, bare(binary, ns)) },
       { what: 'node build/js/scripts/cli.mjs experiment tcp (what npm runs)', runs, medianSeconds: await timed(runs, harness(['tcp'], 'node')) },
       { what: 'npm run experiment tcp (npm adds its own start-up)', runs, medianSeconds: await timed(runs, harness(['tcp'], 'npm')) },
-      { what: 'npm run experiment all (22 experiments)', runs: 1, medianSeconds: await timed(1, harness(['all'], 'npm')) },
+      { what: `npm run experiment all (${EXPERIMENTS.length} experiments)`, runs: 1, medianSeconds: await timed(1, harness(['all'], 'npm')) },
       // The floor under any node process: the harness starts two (the CLI and the server).
       { what: 'node start-up alone (node -e 0)', runs, medianSeconds: await timed(runs, async () => void (await execa(process.execPath, ['-e', '0']))) },
     ];
   } finally {
-    await execa('ip', ['netns', 'del', ns]);
+    await ns.remove();
   }
 }

@@ -2,8 +2,9 @@
 // each results/kernels/<release>/), built only from their summary.json files.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { cell, readSummaries } from './matrix.ts';
-import { writeAtomic } from './write-results.ts';
+import { cell } from './markdown.ts';
+import { readSummaries } from './read-results.ts';
+import { writeAtomic } from '../support/atomic-write.ts';
 import { EXPERIMENTS } from '../../experiments/index.ts';
 import type { Summary } from './summary-json.ts';
 
@@ -11,11 +12,12 @@ const NAMES = EXPERIMENTS.map((e) => e.name);
 
 /** What an experiment looked like on one kernel, in a few words. */
 function verdict(s: Summary): string {
-  if (s.overview.status.startsWith('unsupported')) return s.overview.status.replace('unsupported on this kernel: ', 'unsupported: ');
+  if (s.status.kind === 'unsupported') return `unsupported: ${s.status.reason}${s.status.since ? ` (added in Linux ${s.status.since})` : ''}`;
+  if (s.status.kind === 'failed') return s.overview.status;
   const packets = s.kernel_view.packets;
   const shapes = packets.map((p) => (p.tcp_flags ? p.tcp_flags.join('|') : `${p.length} B`)).join(', ');
   const study = s.original.status === 'no-counterpart' ? '' : `${s.original.status}; `;
-  const via = s.overview.status === 'ok' ? '' : ` (${s.overview.status})`;
+  const via = s.status.kind === 'ok' ? '' : ` (${s.overview.status})`;
   return `${study}${packets.length} from ${s.overview.first_layer}${shapes ? `: ${shapes}` : ''}${via}`;
 }
 

@@ -1,21 +1,7 @@
 // The matrix of results/README.md: every experiment side by side, built only from their summary.json files.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Summary } from './summary-json.ts';
-import type { ToolVersions } from '../run/setup/tool-versions.ts';
-
-/** Markdown table cell: a literal | would end the cell. */
-export function cell(text: string): string {
-  return text.replace(/\|/g, '\\|');
-}
-
-/** Reads results/<name>/summary.json for each name that has one, in catalogue order. */
-export function readSummaries(resultsDir: string, names: readonly string[]): Summary[] {
-  return names
-    .map((name) => join(resultsDir, name, 'summary.json'))
-    .filter((path) => existsSync(path))
-    .map((path) => JSON.parse(readFileSync(path, 'utf8')) as Summary);
-}
+import { cell } from './markdown.ts';
+import type { ToolVersions } from '../vocabulary/observations.ts';
 
 const unique = (values: string[]) => [...new Set(values)];
 const distinct = (values: string[]) => unique(values).join(', ');
@@ -84,6 +70,6 @@ export function renderOverview(summaries: Summary[]): string {
 
 /** "ok", or the verdict against the 2017 study where the experiment has a counterpart. */
 export function statusText(s: Summary): string {
-  if (s.overview.status !== 'ok') return s.overview.status;
+  if (s.status.kind !== 'ok') return s.overview.status;
   return s.original.status === 'no-counterpart' ? 'ok' : `ok; 2017 study: ${s.original.status}`;
 }

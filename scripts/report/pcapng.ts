@@ -1,6 +1,6 @@
 // pcapng files (draft-ietf-opsawg-pcapng) of one experiment's program view and userspace reads, for Wireshark/tshark.
 import type { LayerName } from '../vocabulary/layers.ts';
-import type { Hook } from '../run/server/ipc.ts';
+import { findHook } from '../hooks/index.ts';
 import type { Summary, SummaryRead } from './summary-json.ts';
 
 /** How bytes are framed in the file: a LINKTYPE_*, plus the dissector an exported PDU hands them to. */
@@ -43,17 +43,6 @@ function linkFor(layer: LayerName, protocol: string | null): Link {
       return upperPdu(layer);
   }
 }
-
-const HOOK_TEXT: Record<Hook, string> = {
-  socket: 'socket filter',
-  xdp: 'XDP program',
-  'tc-ingress': 'tc ingress classifier',
-  'tc-egress': 'tc egress classifier',
-  'cgroup-ingress': 'cgroup_skb ingress program',
-  'cgroup-egress': 'cgroup_skb egress program',
-  kprobe: 'kprobe',
-  tracepoint: 'tracepoint program',
-};
 
 const LAYER_TEXT: Record<LayerName, string> = {
   ethernet: 'Ethernet header',
@@ -149,9 +138,9 @@ function enhancedPacket(e: Entry, iface: number, index: number): Buffer {
 const RECEPTION = new Map([['host', 1], ['multicast', 2], ['broadcast', 3], ['otherhost', 4], ['loopback', 0]]);
 
 /** epb_flags: direction in bits 0-1 (1 inbound, 2 outbound, 0 unknown), then the reception type. */
-function epbFlags(pktType: string | null | undefined, hook: Hook | null): number {
+function epbFlags(pktType: string | null | undefined, hook: string | null): number {
   // Egress hooks see skb->pkt_type still at PACKET_HOST: there the hook, not pkt_type, says the packet is leaving.
-  if (pktType === 'outgoing' || hook === 'tc-egress' || hook === 'cgroup-egress') return 2;
+  if (pktType === 'outgoing' || (hook !== null && findHook(hook).sees === 'egress')) return 2;
   const reception = pktType == null ? undefined : RECEPTION.get(pktType);
   return reception === undefined ? 0 : 1 | (reception << 2);
 }
@@ -181,7 +170,7 @@ const zeroed = (masked: { field: string }[]) => (masked.length === 0 ? '' : `; z
 export function kernelPcapng(s: Summary): Buffer {
   const who = {
     name: `${s.program.name} (${s.hook})`,
-    description: `${HOOK_TEXT[s.hook]} ${s.program.name} (${s.program.object}), ${s.title}: the bytes it recorded`,
+    description: `${findHook(s.hook).programText} ${s.program.name} (${s.program.object}), ${s.title}: the bytes it recorded`,
     snaplen: KERNEL_SNAPLEN,
   };
   const entries = s.kernel_view.packets.map((p, i) => ({
@@ -195,7 +184,7 @@ export function kernelPcapng(s: Summary): Buffer {
       `protocol ${p.protocol ?? 'n/a'}, ifindex ${p.ifindex ?? 'n/a'}, length ${p.length}, captured ${p.captured}: ` +
       `${p.summary}${zeroed(p.masked)}`,
   }));
-  return pcapng(s, fileComment(s, `what the ${HOOK_TEXT[s.hook]} ${s.program.name} saw`), entries);
+  return pcapng(s, fileComment(s, `what the ${findHook(s.hook).programText} ${s.program.name} saw`), entries);
 }
 
 /** A read's link: the layer it starts with, and for ICMP the skb protocol of the packet it was found in. */

@@ -1,18 +1,19 @@
-// summary.json: the machine-readable result of one experiment (snake_case, as the issue tracker specifies).
+// summary.json: the machine-readable result of one experiment (snake_case keys), serialised from the
+// analysis; every other result file is rendered from it.
 import { pktTypeName, type LayerName, type TcpFlag } from '../vocabulary/layers.ts';
 import { decode, type Decoded } from '../analysis/decode.ts';
-import { runChecks, type Check } from '../analysis/cross-checks.ts';
-import { KEEP_GOING, overviewRow, type OverviewRow } from '../analysis/matrix-row.ts';
-import { trafficLine } from '../run/traffic/send.ts';
-import type { Analysis, Direction, ReadAnalysis } from '../analysis/analyze.ts';
-import type { Difference } from '../analysis/study.ts';
+import { returnsText } from '../analysis/matrix-row.ts';
+import { ran, statusLine, type RunStatus } from '../vocabulary/run-status.ts';
+import { trafficLine } from '../../experiments/traffic.ts';
+import type { Analysis, Check, Direction, ReadAnalysis } from '../analysis/types.ts';
+import type { Difference, MatrixRow } from '../analysis/types.ts';
 import type { DecodedEntry } from '../analysis/map-entries.ts';
-import type { TopologyKind } from '../run/topology/topology.ts';
-import type { Hook } from '../run/server/ipc.ts';
+import type { TopologyKind } from '../vocabulary/addresses.ts';
+import type { HookName } from '../hooks/index.ts';
 import { PORT } from '../../experiments/spec.ts';
 import type { MaskedRange } from '../analysis/mask.ts';
 import type { Channel } from '../vocabulary/observations.ts';
-import type { ToolVersions } from '../run/setup/tool-versions.ts';
+import type { ToolVersions } from '../vocabulary/observations.ts';
 
 export const MASKING_NOTE =
   'Bytes that change between identical runs are zeroed in "hex" and listed in "masked" (written as xx in ' +
@@ -51,7 +52,7 @@ export interface Summary {
   kernel: string;
   channel: Channel;
   topology: TopologyKind;
-  hook: Hook;
+  hook: HookName;
   program: { object: string; name: string; returns: string };
   traffic: string[];
   tools: ToolVersions | null;
@@ -63,8 +64,10 @@ export interface Summary {
   checks: Check[];
   /** How this kernel changed the experiment (a fallback hook), or null. */
   note: string | null;
-  overview: OverviewRow;
-  original: { status: 'reproduced' | 'differs' | 'no-counterpart'; differences: Difference[] };
+  /** How the run ended: the one source of its status line, colour and exit code. */
+  status: RunStatus;
+  overview: MatrixRow & { status: string };
+  original: { status: 'reproduced' | 'differs' | 'no-counterpart' | 'not-run'; differences: Difference[] };
   masking: string;
 }
 
@@ -87,8 +90,8 @@ function summaryRead(r: ReadAnalysis, pktType: number | undefined): SummaryRead 
   };
 }
 
-/** `run` overrides the overview's status and adds a note (a fallback, an unsupported hook). */
-export function buildSummary(a: Analysis, tools: ToolVersions | null, run?: { note: string | null; status: string } | null): Summary {
+/** The analysis as summary.json, with how the run ended and what a fallback changed (`note`). */
+export function buildSummary(a: Analysis, tools: ToolVersions | null, status: RunStatus, note: string | null): Summary {
   const { spec, observations: o } = a;
   return {
     experiment: spec.name,
@@ -100,7 +103,7 @@ export function buildSummary(a: Analysis, tools: ToolVersions | null, run?: { no
     program: {
       object: `bpf/${spec.filter.object}.bpf.c`,
       name: spec.filter.program,
-      returns: String(spec.filter.returnValue ?? KEEP_GOING[spec.hook]),
+      returns: returnsText(spec),
     },
     traffic: spec.traffic.map((t) => trafficLine(t, o.serverAddress)),
     tools,
@@ -125,10 +128,11 @@ export function buildSummary(a: Analysis, tools: ToolVersions | null, run?: { no
     },
     user_view: { reads: a.reads.map((r, i) => summaryRead(r, o.reads[i].pktType)) },
     observer_view: spec.server.observer ? { reads: a.observerReads.map((r, i) => summaryRead(r, o.observerReads[i].pktType)) } : null,
-    checks: runChecks(a),
-    note: run?.note ?? null,
-    overview: { ...overviewRow(a), ...(run ? { status: run.status } : {}) },
-    original: a.study ?? { status: 'no-counterpart', differences: [] },
+    checks: a.checks,
+    note,
+    status,
+    overview: { ...a.matrixRow, status: statusLine(status) },
+    original: !ran(status) ? { status: 'not-run', differences: [] } : (a.study ?? { status: 'no-counterpart', differences: [] }),
     masking: MASKING_NOTE,
   };
 }

@@ -2,6 +2,7 @@
 // colour on a terminal (never with NO_COLOR set or when the output is not a TTY).
 import { styleText } from 'node:util';
 import type { Summary } from './summary-json.ts';
+import type { RunStatus } from '../vocabulary/run-status.ts';
 
 export type Paint = (style: Parameters<typeof styleText>[0], text: string) => string;
 
@@ -12,17 +13,19 @@ export function painter(stream: NodeJS.WriteStream = process.stdout): Paint {
   return color ? (format, text) => styleText(format, text, { validateStream: false }) : (_format, text) => text;
 }
 
-const STATUS_STYLE: Record<string, Parameters<typeof styleText>[0]> = {
-  reproduced: 'green',
+const STATUS_STYLE: Record<RunStatus['kind'] | 'reproduced' | 'differs', Parameters<typeof styleText>[0]> = {
   ok: 'green',
+  fallback: 'green',
+  reproduced: 'green',
   differs: 'yellow',
   unsupported: 'magenta',
   failed: 'red',
 };
 
-export function paintStatus(paint: Paint, status: string): string {
-  const word = status.split(/[ ,:]/)[0];
-  return paint(STATUS_STYLE[word] ?? 'reset', status);
+/** One experiment's verdict in a word or a line, coloured by its run status (and the study's verdict). */
+export function paintStatus(paint: Paint, s: Pick<Summary, 'status' | 'original'>, text: string): string {
+  const study = s.original.status === 'reproduced' || s.original.status === 'differs' ? s.original.status : null;
+  return paint(STATUS_STYLE[s.status.kind === 'ok' && study ? study : s.status.kind], text);
 }
 
 /** Two columns: each packet the program saw, and beside it the read found in it (if any). */

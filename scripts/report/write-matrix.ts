@@ -2,8 +2,9 @@
 // index.html (the same matrix, linking to each experiment's page).
 import { join } from 'node:path';
 import { indexPage } from './html/index-page.ts';
-import { readSummaries, renderOverview } from './matrix.ts';
-import { writeAtomic } from './write-results.ts';
+import { renderOverview } from './matrix.ts';
+import { readSummaries } from './read-results.ts';
+import { writeAtomic } from '../support/atomic-write.ts';
 
 export function writeOverview(resultsDir: string, names: readonly string[]): void {
   const summaries = readSummaries(resultsDir, names);

@@ -1,18 +1,16 @@
-// Brings in captures made elsewhere (this harness's logs or the 2017 study's) and reports on them alike.
+// The other source of observations: captures made elsewhere (this harness's logs or the 2017 study's),
+// read from their text logs instead of from a run.
 import { readFileSync } from 'node:fs';
-import { analyze } from '../analysis/analyze.ts';
 import { DumpLogError, parseKernelLog, parseUserLog } from './capture/dump-log.ts';
 import { EXIT, HarnessError } from '../support/errors.ts';
-import { writeResults } from '../report/write-results.ts';
-import { buildSummary, type Summary } from '../report/summary-json.ts';
-import { serverAddress } from './topology/topology.ts';
+import { serverAddress } from '../vocabulary/addresses.ts';
 import type { ExperimentSpec } from '../../experiments/spec.ts';
+import type { Observations } from '../vocabulary/observations.ts';
 
 export interface ImportOptions {
   spec: ExperimentSpec;
   kernelLog: string;
   userLog: string;
-  out: string;
   tag?: number;
   kernel?: string;
 }
@@ -36,14 +34,14 @@ function parseLog<T>(path: string, parse: (text: string) => T): T {
   }
 }
 
-export function importLogs(opts: ImportOptions): Summary {
+export function observationsFromLogs(opts: ImportOptions): Observations {
   const kernel = parseLog(opts.kernelLog, (text) => parseKernelLog(text, { tag: opts.tag }));
   if (opts.tag === undefined && kernel.tags.length > 1) {
     const tags = kernel.tags.map((t) => t.toString(16)).join(', ');
     throw new HarnessError(EXIT.usage, `${opts.kernelLog} holds the lines of several runs (tags ${tags}): pick one with --tag`);
   }
   const reads = parseLog(opts.userLog, parseUserLog);
-  const analysis = analyze(opts.spec, {
+  return {
     experiment: opts.spec.name,
     kernel: opts.kernel ?? 'unknown',
     channel: 'import',
@@ -56,8 +54,5 @@ export function importLogs(opts: ImportOptions): Summary {
     pinned: [],
     interface: null,
     lost: 0,
-  });
-  const summary = buildSummary(analysis, null);
-  writeResults(opts.out, analysis, summary, { indexAbove: false });
-  return summary;
+  };
 }

@@ -8,10 +8,12 @@ import { DumpLogError, parseKernelLog } from './capture/dump-log.ts';
 import { EXIT, HarnessError } from '../support/errors.ts';
 import { bpftoolDump, pinPaths } from './capture/pins.ts';
 import { startServer, type ServerProcess } from './server/server-process.ts';
-import { createTopology, type Topology, type TopologyKind } from './topology/topology.ts';
+import { createTopology, type Topology } from './topology/topology.ts';
+import type { TopologyKind } from '../vocabulary/addresses.ts';
 import { openTracePipe, type TracePipe } from './capture/trace-pipe.ts';
 import { sendTraffic } from './traffic/send.ts';
 import { IP_PROTOCOL } from '../vocabulary/layers.ts';
+import { hookNamed } from '../hooks/index.ts';
 import { PORT, type DoneWhen, type ExperimentSpec } from '../../experiments/spec.ts';
 import type { CaptureChannel, ServerConfig, ServerMessage } from './server/ipc.ts';
 import type { KernelPacket, Observations, UserRead } from '../vocabulary/observations.ts';
@@ -55,7 +57,7 @@ export async function capture(spec: ExperimentSpec, opts: CaptureOptions): Promi
       returnValue: spec.filter.returnValue,
       observer: spec.server.observer,
       limit: spec.doneWhen.packets,
-      cgroup: spec.hook.startsWith('cgroup') ? await createCgroup(spec.name) : undefined,
+      cgroup: hookNamed(spec.hook).attachesTo === 'cgroup' ? await createCgroup(spec.name) : undefined,
       pins: spec.filter.pins ? await pinPaths(spec.name, spec.filter.pins) : undefined,
     };
     if (channel === 'trace_pipe') tracePipe = await openTracePipe(spec.name);
@@ -94,8 +96,8 @@ export async function capture(spec: ExperimentSpec, opts: CaptureOptions): Promi
       entries: server.messages.flatMap((m) => (m.type === 'entry' ? [{ map: m.map, key: m.key, value: m.value }] : [])),
       pinned: pinned.flat(),
       lost: done.lost,
-      // Only the counter's check uses them (pinned maps): skip the ip call elsewhere.
-      interface: config.pins ? await interfaceCounters(topology) : null,
+      // Only a check uses them: elsewhere late segments (the server's close) make them vary, and the ip call costs.
+      interface: spec.checks?.includes('interface-counters') ? await interfaceCounters(topology) : null,
     };
     return { observations, rawKernelLog };
   } finally {

@@ -1,19 +1,8 @@
-// Errors the harness expects, each with its exit code. Anything else is a bug and exits 1.
+// Errors the harness expects, each with its exit code (the table is vocabulary/exit-codes.ts). Anything
+// else is a bug and exits 1.
 
-export const EXIT = {
-  ok: 0,
-  bug: 1,
-  usage: 2,
-  notRoot: 3,
-  missingTool: 4,
-  bpfLoad: 5,
-  unsupported: 6,
-  runFailed: 7,
-  interrupted: 130,
-  terminated: 143,
-} as const;
-
-export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+export { EXIT, type ExitCode } from '../vocabulary/exit-codes.ts';
+import { EXIT, type ExitCode } from '../vocabulary/exit-codes.ts';
 
 /** A failure with a message for the user (what failed, why, what to do) and an exit code. */
 export class HarnessError extends Error {
@@ -24,4 +13,15 @@ export class HarnessError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/** The message and, for a bug, the causes' stacks: what to paste into an issue. */
+export function describeError(error: HarnessError): string {
+  if (error.code !== EXIT.bug) return error.message;
+  const causes: string[] = [];
+  for (let cause = error.cause; cause !== undefined; cause = (cause as Error).cause) {
+    causes.push(cause instanceof Error ? (cause.stack ?? cause.message) : String(cause));
+    if (!(cause instanceof Error)) break;
+  }
+  return [error.message, ...causes.map((c) => `caused by: ${c}`)].join('\n');
 }

@@ -6,23 +6,30 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { onCleanup } from './cleanup.ts';
 import { EXIT, HarnessError } from './errors.ts';
-import { NAME_PREFIX } from '../run/topology/netns.ts';
+import { ownedName } from './owned-names.ts';
 
 export type KernelFs = 'tracefs' | 'bpf' | 'cgroup2';
 
 const mounted = new Map<KernelFs, Promise<string>>();
 
-/** Where a filesystem of this type is mounted now (the first such line of /proc/mounts), or null. */
+/** The system's mounts now, from /proc/mounts (spaces in paths are written \\040 there). */
+export function procMounts(): { path: string; type: string }[] {
+  return readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [, path, type] = line.split(' ');
+      return { path: path.replace(/\\040/g, ' '), type };
+    });
+}
+
+/** Where a filesystem of this type is mounted now (the first such mount), or null. */
 function findMount(type: KernelFs): string | null {
-  for (const line of readFileSync('/proc/mounts', 'utf8').split('\n')) {
-    const [, path, fsType] = line.split(' ');
-    if (fsType === type) return path.replace(/\\040/g, ' ');
-  }
-  return null;
+  return procMounts().find((m) => m.type === type)?.path ?? null;
 }
 
 async function privateMount(type: KernelFs, hint: string): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), `${NAME_PREFIX}-${process.pid}-${type}-`));
+  const dir = mkdtempSync(join(tmpdir(), `${ownedName(type)}-`));
   const result = await execa('mount', ['-t', type, 'none', dir], { reject: false });
   if (result.exitCode !== 0) {
     rmdirSync(dir);

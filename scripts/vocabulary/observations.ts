@@ -1,5 +1,5 @@
 // The typed boundary between capture and analysis: what the kernel side and the socket's owner saw.
-import type { TopologyKind } from '../run/topology/topology.ts';
+import type { TopologyKind } from './addresses.ts';
 
 /** Where the kernel-side view came from. */
 export type Channel = 'ringbuf' | 'trace_pipe' | 'import';
@@ -56,3 +56,6 @@ export interface Observations {
   /** Records the kernel side could not deliver (ring buffer full), counted by the program. */
   lost: number;
 }
+
+/** Versions of the tools a result depends on, for reports (stable between identical runs). */
+export type ToolVersions = Record<'node' | 'clang' | 'libbpf' | 'bpftool' | 'ncat' | 'iproute2', string>;

@@ -3,6 +3,8 @@
 import { closeSync, constants, openSync, statSync } from 'node:fs';
 import { BpfObject, RingBuffer, mapKeys, mapLookup, mapUpdate } from './libbpf.ts';
 import { attachBpf, detachBpf, ifIndex } from '../sockets/libc.ts';
+import { hookNamed } from '../../scripts/hooks/index.ts';
+import type { HookDefinition } from '../../scripts/hooks/hook.ts';
 import type { ServerConfig, ServerMessage } from '../../scripts/run/server/ipc.ts';
 
 const CHANNEL = { none: 0, ringbuf: 1, trace_pipe: 2 } as const;
@@ -16,17 +18,19 @@ const REPORTED_MAPS = { flows: 40, counts: 8 } as const;
 
 type Emit = (message: ServerMessage) => void;
 
-export class Program {
+export class CaptureProgram {
   private readonly obj: BpfObject;
   private readonly progFd: number;
   private readonly ring: RingBuffer | null;
   private readonly sockets = new Set<number>();
   private readonly undo: (() => void)[] = [];
+  private readonly hook: HookDefinition;
 
   constructor(
     private readonly config: ServerConfig,
     private readonly emit: Emit,
   ) {
+    this.hook = hookNamed(config.hook);
     this.obj = BpfObject.load(config.object, config.program, { withTracePipe: config.channel === 'trace_pipe' });
     this.progFd = this.obj.programFd(config.program);
     if (this.obj.hasMap('config')) this.configure();
@@ -43,21 +47,25 @@ export class Program {
     mapUpdate(this.obj.mapFd('config'), u32(0), encodeConfig(this.config));
   }
 
+  /** The hook module decides how; this binds what it may use to libbpf and this server's interface and cgroup. */
   private attachHook(): void {
-    const { hook, program, ifname, cgroup } = this.config;
-    if (hook === 'xdp') this.undo.push(this.obj.attachLink(program, { xdpIfindex: ifIndex(ifname) }));
-    else if (hook === 'kprobe' || hook === 'tracepoint') this.undo.push(this.obj.attachLink(program, 'by-section'));
-    else if (hook === 'tc-ingress' || hook === 'tc-egress') {
-      this.undo.push(this.obj.attachTc(program, ifIndex(ifname), hook === 'tc-ingress' ? 'ingress' : 'egress'));
-    } else if (hook === 'cgroup-ingress' || hook === 'cgroup-egress') {
-      if (!cgroup) throw new Error('server: a cgroup hook needs config.cgroup');
-      const fd = openSync(cgroup, constants.O_RDONLY | constants.O_DIRECTORY);
-      try {
-        this.undo.push(this.obj.attachLink(program, { cgroupFd: fd }));
-      } finally {
-        closeSync(fd);
-      }
-    }
+    const { program, ifname, cgroup } = this.config;
+    const detach = this.hook.attach({
+      attachBySection: () => this.obj.attachLink(program, 'by-section'),
+      attachXdp: (ifindex) => this.obj.attachLink(program, { xdpIfindex: ifindex }),
+      attachTc: (ifindex, direction) => this.obj.attachTc(program, ifindex, direction),
+      attachCgroup: (path) => {
+        const fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY);
+        try {
+          return this.obj.attachLink(program, { cgroupFd: fd });
+        } finally {
+          closeSync(fd);
+        }
+      },
+      ifindex: () => ifIndex(ifname),
+      cgroup,
+    });
+    if (detach) this.undo.push(detach);
   }
 
   /** The fd that becomes readable when records wait in the ring buffer (null without one). */
@@ -67,14 +75,14 @@ export class Program {
 
   /** Attaches to a socket with SO_ATTACH_BPF when the hook is the socket itself; else does nothing. */
   attachSocket(socketFd: number): void {
-    if (this.config.hook !== 'socket') return;
+    if (this.hook.attachesTo !== 'socket') return;
     attachBpf(socketFd, this.progFd);
     this.sockets.add(socketFd);
   }
 
   /** Records a socket that inherited the filter (accept() copies the listener's), so detach covers it. */
   adopt(socketFd: number): void {
-    if (this.config.hook === 'socket') this.sockets.add(socketFd);
+    if (this.hook.attachesTo === 'socket') this.sockets.add(socketFd);
   }
 
   /** Detaches from every socket and hook, so that nothing the server does next (closing) is recorded. */

@@ -1,7 +1,7 @@
 // The loop every server runs: watch sockets, stream messages to the harness, stop cleanly when stdin closes.
 import { writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { Program } from '../load-attach/capture-program.ts';
+import { CaptureProgram } from '../load-attach/capture-program.ts';
 import { AF_INET, AF_INET6, AF_PACKET, SOCK_NONBLOCK, SOCK_RAW, close, pollReadable, read, recvfrom, socket } from './libc.ts';
 import type { ServerConfig, ServerMessage } from '../../scripts/run/server/ipc.ts';
 
@@ -25,14 +25,14 @@ export function addressFamily(address: string): number {
 type OnReadable = () => void;
 
 export class Session {
-  readonly program: Program;
+  readonly program: CaptureProgram;
   private readonly watched = new Map<number, OnReadable>();
   private readonly buf = Buffer.alloc(RECV_BUFFER);
 
   constructor(readonly config: ServerConfig) {
     // cgroup_skb applies to sockets by the cgroup they were created in: join before opening any.
     if (config.cgroup) writeFileSync(join(config.cgroup, 'cgroup.procs'), String(process.pid));
-    this.program = new Program(config, emit);
+    this.program = new CaptureProgram(config, emit);
     if (config.observer) {
       const fd = socket(addressFamily(config.address), SOCK_RAW | SOCK_NONBLOCK, config.protocol);
       this.watch(fd, () => this.drainSocket(fd, 'datagram', 'observer'));

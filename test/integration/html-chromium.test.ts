@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { EXPERIMENTS, findExperiment } from '../../experiments/index.ts';
 import { ROOT } from '../../scripts/support/paths.ts';
-import { readSummaries } from '../../scripts/report/matrix.ts';
+import { readSummaries } from '../../scripts/report/read-results.ts';
 import { decodeSummaryPacket, type Summary } from '../../scripts/report/summary-json.ts';
 import { experimentPage } from '../../scripts/report/html/experiment-page.ts';
 import { indexPage } from '../../scripts/report/html/index-page.ts';

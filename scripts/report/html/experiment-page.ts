@@ -17,7 +17,6 @@ document.addEventListener('mouseover', (e) => {
 `;
 
 const code = (text: string) => `<code>${esc(text)}</code>`;
-const isUnsupported = (s: Summary) => s.overview.status.startsWith('unsupported');
 
 function header(s: Summary, indexAbove: boolean): string {
   const { packets, lost } = s.kernel_view;
@@ -27,9 +26,11 @@ function header(s: Summary, indexAbove: boolean): string {
     `<p>Kernel ${code(s.kernel)}, channel ${code(s.channel)}, topology ${code(s.topology)}, program ${code(s.program.name)} ` +
       `from ${code(s.program.object)} (hook ${esc(s.hook)}, returns ${code(s.program.returns)}).</p>`,
     `<p>Traffic: ${s.traffic.map(code).join(', then ')}.</p>`,
-    isUnsupported(s)
+    s.status.kind === 'unsupported'
       ? `<p class="banner unsupported" role="alert">${esc(s.overview.status)}. The experiment did not run here: nothing was captured.</p>`
-      : '',
+      : s.status.kind === 'failed'
+        ? `<p class="banner failed" role="alert">${esc(s.overview.status)}.</p>`
+        : '',
     s.note ? `<p class="banner note"><strong>Note:</strong> ${esc(s.note)}.</p>` : '',
     lost > 0 ? `<p class="banner lost" role="alert">${lost} record(s) were lost: the ring buffer was full, so the program saw more than is shown.</p>` : '',
     `<p><strong>The program saw ${packets.length} packet(s); the server's recv() returned ${s.user_view.reads.length} time(s).</strong></p>`,

@@ -6,8 +6,8 @@ import { escapeHtml as esc } from './escape.ts';
 
 /** A class for the status cell, so a verdict reads at a glance (the text says it too). */
 function statusClass(s: Summary): string {
-  if (s.overview.status.startsWith('unsupported')) return 'status-unsupported';
-  if (s.checks.some((c) => !c.ok)) return 'status-failed';
+  if (s.status.kind === 'unsupported') return 'status-unsupported';
+  if (s.status.kind === 'failed') return 'status-failed';
   return s.original.status === 'differs' ? 'status-differs' : 'status-ok';
 }
 

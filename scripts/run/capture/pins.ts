@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { onCleanup } from '../../support/cleanup.ts';
 import { kernelFs } from '../../support/kernel-fs.ts';
-import { NAME_PREFIX } from '../topology/netns.ts';
+import { ownedName } from '../../support/owned-names.ts';
 import type { MapEntry } from '../../vocabulary/observations.ts';
 
 /** Pin paths for these maps, in a folder of our own under bpffs. */
 export async function pinPaths(label: string, maps: string[]): Promise<Record<string, string>> {
   const root = await kernelFs('bpf', 'pinning maps needs bpffs (CONFIG_BPF_SYSCALL)');
-  const dir = join(root, `${NAME_PREFIX}-${process.pid}-${label}`);
+  const dir = join(root, ownedName(label));
   mkdirSync(dir);
   onCleanup(`pinned maps in ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
   return Object.fromEntries(maps.map((m) => [m, join(dir, m)]));

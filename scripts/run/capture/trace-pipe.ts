@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { onCleanup } from '../../support/cleanup.ts';
 import { EXIT, HarnessError } from '../../support/errors.ts';
 import { kernelFs } from '../../support/kernel-fs.ts';
-import { NAME_PREFIX } from '../topology/netns.ts';
+import { ownedName } from '../../support/owned-names.ts';
 
 export interface TracePipe {
   /** Everything read from the pipe since it was opened, after reading what is there now; never blocks. */
@@ -15,7 +15,7 @@ export interface TracePipe {
 
 export async function openTracePipe(label: string): Promise<TracePipe> {
   const root = await kernelFs('tracefs', 'run as root on a kernel with CONFIG_TRACING, or use --channel ringbuf');
-  const instance = join(root, 'instances', `${NAME_PREFIX}-${process.pid}-${label}`);
+  const instance = join(root, 'instances', ownedName(label));
   mkdirSync(instance);
   const removeInstance = onCleanup(`tracefs instance ${instance}`, () => rmdirSync(instance));
   const event = join(instance, 'events', 'bpf_trace', 'bpf_trace_printk', 'enable');

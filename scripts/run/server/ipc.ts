@@ -1,16 +1,15 @@
 // What passes between the harness and a server: the config (one JSON argument) and the messages
 // (one JSON object per line on stdout). Byte strings are lowercase hex.
+import type { HookName } from '../../hooks/index.ts';
 
 export type CaptureChannel = 'ringbuf' | 'trace_pipe';
 
-/** Where the program is attached: the server's own socket, or a hook on its interface or cgroup. */
-export type Hook = 'socket' | 'xdp' | 'tc-ingress' | 'tc-egress' | 'cgroup-ingress' | 'cgroup-egress' | 'kprobe' | 'tracepoint';
 
 export interface ServerConfig {
   /** The compiled BPF object and the program in it to attach. */
   object: string;
   program: string;
-  hook: Hook;
+  hook: HookName;
   channel: CaptureChannel;
   /** 16-bit run tag that trace_pipe lines carry. */
   tag: number;

@@ -4,30 +4,19 @@
 import { existsSync, readFileSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { NAME_PREFIX } from '../topology/netns.ts';
-
-const OWNED = new RegExp(`(?:^|/)${NAME_PREFIX}-(\\d+)-`);
+import { procMounts } from '../../support/kernel-fs.ts';
+import { ownedPrefix, ownerPid } from '../../support/owned-names.ts';
 
 /** The owning pid of a name like edl-1234-tcp, when that process is gone (and is not us). */
 function deadOwner(name: string): number | null {
-  const pid = Number(OWNED.exec(name)?.[1] ?? NaN);
-  if (!Number.isInteger(pid) || pid === process.pid) return null;
+  const pid = ownerPid(name);
+  if (pid === null || pid === process.pid) return null;
   try {
     process.kill(pid, 0);
     return null;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ESRCH' ? pid : null;
   }
-}
-
-function mounts(): { path: string; type: string }[] {
-  return readFileSync('/proc/mounts', 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const [, path, type] = line.split(' ');
-      return { path: path.replace(/\\040/g, ' '), type };
-    });
 }
 
 const entries = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
@@ -52,7 +41,7 @@ export async function sweepStale(): Promise<string[]> {
       continue; // exited meanwhile
     }
     const owner = /build\/vm\/(\d+)-/.exec(cmdline)?.[1];
-    if (owner && deadOwner(`${NAME_PREFIX}-${owner}-`) !== null) {
+    if (owner && deadOwner(ownedPrefix(Number(owner))) !== null) {
       await attempt(`process ${pid} (${cmdline.split(' ')[0]})`, () => void process.kill(Number(pid), 'SIGKILL'));
     }
   }
@@ -63,7 +52,7 @@ export async function sweepStale(): Promise<string[]> {
   }
   // tracefs instances and cgroups are global (visible through any mount of their kind, a dead run's
   // private mount included); a bpffs mount is its own instance, so its pins go with it.
-  for (const { path, type } of mounts()) {
+  for (const { path, type } of procMounts()) {
     const inside = type === 'tracefs' ? join(path, 'instances') : type === 'cgroup2' || type === 'bpf' ? path : null;
     for (const name of inside ? entries(inside).filter((n) => deadOwner(n) !== null) : []) {
       const target = join(inside!, name);
@@ -75,7 +64,7 @@ export async function sweepStale(): Promise<string[]> {
       await attempt(`${type} ${target}`, () => (type === 'bpf' ? rmSync(target, { recursive: true }) : rmdirSync(target)));
     }
   }
-  for (const { path, type } of mounts().filter((m) => deadOwner(m.path) !== null)) {
+  for (const { path, type } of procMounts().filter((m) => deadOwner(m.path) !== null)) {
     await attempt(`${type} mount ${path}`, async () => {
       await execa('umount', [path]);
       rmdirSync(path);

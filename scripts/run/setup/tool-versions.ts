@@ -1,7 +1,7 @@
 // Versions of the tools a result depends on, for reports (stable between identical runs).
 import { execa } from 'execa';
+import type { ToolVersions } from '../../vocabulary/observations.ts';
 
-export type ToolVersions = Record<'node' | 'clang' | 'libbpf' | 'bpftool' | 'ncat' | 'iproute2', string>;
 
 async function output(cmd: string, args: string[]): Promise<string> {
   return (await execa(cmd, args, { reject: false, all: true })).all ?? '';

@@ -1,9 +1,8 @@
-// A network namespace per run: created with lo up, deleted on cleanup. Names carry our prefix and PID.
+// A network namespace per run: created with lo up, deleted on cleanup. Names carry our prefix and PID (owned-names.ts).
 import { execa } from 'execa';
 import { onCleanup } from '../../support/cleanup.ts';
 import { HarnessError, EXIT } from '../../support/errors.ts';
-
-export const NAME_PREFIX = 'edl';
+import { ownedName } from '../../support/owned-names.ts';
 
 export interface Namespace {
   name: string;
@@ -16,7 +15,7 @@ export interface Namespace {
 const LOOPBACK_ROUTE = 'dev lo table local proto kernel scope host src 127.0.0.1 quickack 1';
 
 export async function createNamespace(label: string): Promise<Namespace> {
-  const name = `${NAME_PREFIX}-${process.pid}-${label}`;
+  const name = ownedName(label);
   const added = await execa('ip', ['netns', 'add', name], { reject: false });
   if (added.exitCode !== 0) {
     throw new HarnessError(EXIT.runFailed, `could not create network namespace ${name}: ${added.stderr.trim()}`);

@@ -1,10 +1,8 @@
 // Where an experiment's hosts live: one namespace on loopback, or a client and a server namespace joined
-// by a veth pair (198.18.0.0/15 and fd00::/8 addresses, fixed MACs, static neighbours: no ARP/ND noise).
+// by a veth pair (addresses from vocabulary/addresses.ts, fixed MACs, static neighbours: no ARP/ND noise).
 import { execa } from 'execa';
 import { createNamespace, type Namespace } from './netns.ts';
-
-export type TopologyKind = 'loopback' | 'veth';
-export type Family = 4 | 6;
+import { VETH, serverAddress, type Family, type TopologyKind } from '../../vocabulary/addresses.ts';
 
 export interface Topology {
   kind: TopologyKind;
@@ -15,20 +13,6 @@ export interface Topology {
   /** The server-side interface that hooks (XDP, tc) attach to. */
   serverIfname: string;
   remove(): Promise<void>;
-}
-
-const LOOPBACK: Record<Family, string> = { 4: '127.0.0.1', 6: '::1' };
-
-/** The veth pair's two ends, as the reports show them. */
-export const VETH = {
-  client: { ifname: 'cli0', mac: '02:00:00:00:00:01', ipv4: '198.18.0.1', ipv6: 'fd00::1' },
-  server: { ifname: 'srv0', mac: '02:00:00:00:00:02', ipv4: '198.18.0.2', ipv6: 'fd00::2' },
-} as const;
-
-/** The server's address on a topology (also for imports, which have no topology of their own). */
-export function serverAddress(kind: TopologyKind, family: Family): string {
-  if (kind === 'loopback') return LOOPBACK[family];
-  return family === 4 ? VETH.server.ipv4 : VETH.server.ipv6;
 }
 
 export async function createTopology(kind: TopologyKind, label: string, family: Family): Promise<Topology> {

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { analyze, locate } from '../../../scripts/analysis/analyze.ts';
 import { buildSummary } from '../../../scripts/report/summary-json.ts';
-import type { Difference } from '../../../scripts/analysis/study.ts';
+import type { Difference } from '../../../scripts/analysis/types.ts';
 import type { KernelPacket, Observations } from '../../../scripts/vocabulary/observations.ts';
 import type { ExperimentSpec } from '../../../experiments/spec.ts';
 import raw from '../../../experiments/raw.ts';
@@ -159,7 +159,7 @@ t.test('locate prefers the payload offset', async (t) => {
 
 t.test('buildSummary: summary.json\'s shape', async (t) => {
   const a = run(raw, [SYN4, RST4], [SYN4, RST4], [{ pktType: 0, protocol: 0x0800, ifindex: 1 }, { pktType: 5 }]);
-  const s = buildSummary(a, null);
+  const s = buildSummary(a, null, { kind: 'ok' }, null);
   t.match(s, {
     experiment: 'raw',
     title: raw.title,

@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { RESULTS_DIR } from '../../../scripts/support/paths.ts';
 import { experimentPage } from '../../../scripts/report/html/experiment-page.ts';
 import { indexPage } from '../../../scripts/report/html/index-page.ts';
-import { readSummaries } from '../../../scripts/report/matrix.ts';
+import { readSummaries } from '../../../scripts/report/read-results.ts';
 import { kernelPcapng, pcapngChoice, userPcapng } from '../../../scripts/report/pcapng.ts';
 import { EXPERIMENTS, findExperiment } from '../../../experiments/index.ts';
 

@@ -29,10 +29,16 @@ t.test('colour: only on a TTY, never with NO_COLOR', async (t) => {
   const tty = { isTTY: true } as NodeJS.WriteStream;
   const saved = process.env.NO_COLOR;
   delete process.env.NO_COLOR;
-  t.match(paintStatus(painter(tty), 'differs'), /\u001b\[33mdiffers/, 'yellow on a TTY');
+  const differs: Pick<Summary, 'status' | 'original'> = { status: { kind: 'ok' }, original: { status: 'differs', differences: [] } };
+  const failed: Pick<Summary, 'status' | 'original'> = {
+    status: { kind: 'failed', reason: 'a check failed', exit_code: 7 },
+    original: { status: 'reproduced', differences: [] },
+  };
+  t.match(paintStatus(painter(tty), differs, 'differs'), /\u001b\[33mdiffers/, 'yellow on a TTY');
+  t.match(paintStatus(painter(tty), failed, 'reproduced'), /\u001b\[31mreproduced/, 'red when the run failed, whatever the text says');
   process.env.NO_COLOR = '1';
-  t.equal(paintStatus(painter(tty), 'differs'), 'differs', 'plain with NO_COLOR');
+  t.equal(paintStatus(painter(tty), differs, 'differs'), 'differs', 'plain with NO_COLOR');
   if (saved === undefined) delete process.env.NO_COLOR;
   else process.env.NO_COLOR = saved;
-  t.equal(paintStatus(painter({ isTTY: false } as NodeJS.WriteStream), 'failed'), 'failed', 'plain when piped');
+  t.equal(paintStatus(painter({ isTTY: false } as NodeJS.WriteStream), failed, 'failed'), 'failed', 'plain when piped');
 });

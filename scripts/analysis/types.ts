@@ -1,0 +1,77 @@
+// What analysis produces: each packet and read interpreted, the maps decoded, the study compared.
+// Its own module so the analysis steps can share the types without importing each other.
+import type { Decoded } from './decode.ts';
+import type { MaskedRange } from './mask.ts';
+import type { HookName } from '../hooks/index.ts';
+import type { DecodedEntry } from './map-entries.ts';
+import type { ExperimentSpec } from '../../experiments/spec.ts';
+import type { KernelPacket, Observations } from '../vocabulary/observations.ts';
+import type { LayerName } from '../vocabulary/layers.ts';
+
+export interface PacketAnalysis {
+  packet: KernelPacket;
+  decoded: Decoded;
+  /** One line: layers, addresses, ports (ephemeral ones as *), flags, payload size. */
+  summary: string;
+  masked: MaskedRange[];
+  /** The captured bytes with masked fields zeroed: what results/ shows. */
+  normalised: Uint8Array;
+  /** Which way the packet travelled, by the experiment's port (or address); null when the view shows neither. */
+  direction: Direction | null;
+}
+
+export type Direction = 'to-server' | 'from-server';
+
+export interface ReadAnalysis {
+  bytes: Uint8Array;
+  /** Where these exact bytes sit in the kernel's view: packet index and byte offset, or null. */
+  foundIn: { packet: number; offset: number } | null;
+  masked: MaskedRange[];
+  normalised: Uint8Array;
+  /** The first layer of the read: where it sits in the kernel's packet, or decoded from its own bytes. */
+  startsWith: LayerName;
+}
+
+export interface Analysis {
+  spec: ExperimentSpec;
+  observations: Observations;
+  packets: PacketAnalysis[];
+  reads: ReadAnalysis[];
+  observerReads: ReadAnalysis[];
+  entries: DecodedEntry[];
+  study: StudyVerdict | null;
+  /** The experiment's own cross-checks (none for a run that observed nothing). */
+  checks: Check[];
+  matrixRow: MatrixRow;
+}
+
+export interface Difference {
+  kind: 'first-layer' | 'extra-packet' | 'missing-packet' | 'packet-length' | 'reads' | 'user-view';
+  description: string;
+  /** Why, where the experiment knows; null where the harness has no explanation. */
+  explanation: string | null;
+}
+
+export interface StudyVerdict {
+  status: 'reproduced' | 'differs';
+  differences: Difference[];
+}
+
+export interface Check {
+  description: string;
+  expected: string;
+  observed: string;
+  ok: boolean;
+}
+
+/** One row of the visibility matrix, computed from what the run observed (the status is added with the run's). */
+export interface MatrixRow {
+  hook: HookName;
+  attached_to: string;
+  first_layer: string;
+  directions: string;
+  control_segments: string;
+  payload: string;
+  userspace_gets: string;
+  return_value: string;
+}

@@ -1,0 +1,123 @@
+// report.md of one result folder.
+import { cell } from './markdown.ts';
+import { whereFound } from './dumps-txt.ts';
+import { layerName } from '../vocabulary/layers.ts';
+import { shapeName } from '../analysis/study.ts';
+import type { ExperimentSpec } from '../../experiments/spec.ts';
+import type { Summary } from './summary-json.ts';
+
+/** report.md: the run in prose and tables, from summary.json and the experiment's own text (why, the 2017 study). */
+export function renderReport(s: Summary, spec: ExperimentSpec, pcapngNote: string, indexAbove: boolean): string {
+  const packets = s.kernel_view.packets;
+  const readsIn = (i: number) =>
+    s.user_view.reads
+      .flatMap((r, j) => (r.found_in?.packet === i ? [`read #${j} at offset ${r.found_in.offset}`] : []))
+      .join(', ') || '—';
+  const lines = [
+    `# ${s.experiment}: ${s.title}`,
+    '',
+    `Kernel \`${s.kernel}\`, channel \`${s.channel}\`, topology \`${s.topology}\`, program \`${s.program.name}\` ` +
+      `from \`${s.program.object}\` (hook ${s.hook}, returns ${s.program.returns}).`,
+    '',
+    `Traffic: ${s.traffic.map((t) => `\`${t}\``).join(', then ')}.`,
+    '',
+    s.status.kind === 'unsupported' || s.status.kind === 'failed' ? `**${s.overview.status}.**\n` : '',
+    s.note ? `**Note:** ${s.note}.\n` : '',
+    `**The program saw ${packets.length} packet(s); the server's recv() returned ${s.user_view.reads.length} time(s).**`,
+    s.kernel_view.lost > 0 ? `\n**${s.kernel_view.lost} record(s) were lost: the ring buffer was full.**` : '',
+    '',
+    '## What the program saw',
+    '',
+    '| # | length | first layer | TCP flags | payload | user bytes | decoded |',
+    '|---|---|---|---|---|---|---|',
+    ...packets.map(
+      (p, i) =>
+        `| ${i} | ${p.length} B | ${layerName[p.starts_with]} | ${p.tcp_flags?.join(', ') || '—'} | ${p.payload_length} B at offset ${p.payload_offset} | ${readsIn(i)} | ${cell(p.summary)} |`,
+    ),
+    '',
+    '## What the server received',
+    '',
+    '| # | length | where these bytes are in the program\'s view |',
+    '|---|---|---|',
+    ...s.user_view.reads.map((r, i) => `| ${i} | ${r.length} B | ${whereFound(r.found_in)} |`),
+    '',
+    ...renderObserver(s),
+    ...renderMaps(s),
+    ...renderChecks(s),
+    '## At a glance',
+    '',
+    ...Object.entries(s.overview).map(([k, v]) => `- ${k.replace(/_/g, ' ')}: ${v}`),
+    '',
+    '## Why',
+    '',
+    spec.explanation,
+    '',
+    ...renderStudy(spec, s),
+    '## Files',
+    '',
+    '- `kernelspace.txt`: one hex dump per packet the filter saw, headed by its length and decoded layers.',
+    '- `userspace.txt`: one hex dump per read.',
+    '- `summary.json`: all of the above, machine-readable.',
+    `- \`index.html\`: the two views side by side, each byte coloured by layer (open it in a browser${indexAbove ? '; `../index.html` is the matrix' : ''}).`,
+    '- `kernelspace.pcapng`, `userspace.pcapng`: the packets and the reads for Wireshark or tshark, with per-packet comments ' +
+      `(hook, pkt_type, direction). ${pcapngNote}`,
+    '',
+    `Masking: ${s.masking}`,
+    '',
+  ];
+  return lines.join('\n').replace(/\n{3,}/g, '\n\n');
+}
+
+function renderObserver(s: Summary): string[] {
+  if (!s.observer_view) return [];
+  const reads = s.observer_view.reads;
+  return [
+    '## What an unfiltered raw socket beside it received',
+    '',
+    `${reads.length} read(s): ${reads.map((r) => `${r.length} B`).join(', ') || 'none'}. The filter's verdict applies to its own socket only.`,
+    '',
+  ];
+}
+
+function renderMaps(s: Summary): string[] {
+  const maps = s.kernel_view.maps;
+  if (maps.length === 0) return [];
+  const columns = Object.keys(maps[0]);
+  return [
+    '## What the program kept in its maps',
+    '',
+    `| ${columns.join(' | ')} |`,
+    `|${columns.map(() => '---').join('|')}|`,
+    ...maps.map((m) => `| ${columns.map((c) => cell(String(m[c]))).join(' | ')} |`),
+    '',
+  ];
+}
+
+function renderChecks(s: Summary): string[] {
+  if (s.checks.length === 0) return [];
+  return [
+    '## Checks',
+    '',
+    '| check | expected | observed | |',
+    '|---|---|---|---|',
+    ...s.checks.map((c) => `| ${cell(c.description)} | ${c.expected} | ${c.observed} | ${c.ok ? 'ok' : '**FAILED**'} |`),
+    '',
+  ];
+}
+
+function renderStudy(spec: ExperimentSpec, s: Summary): string[] {
+  const study = spec.study;
+  if (!study) return [];
+  const then = study.packets.map((p) => `${shapeName(p)} from ${layerName[p.startsWith]}`).join(', ');
+  const { status, differences } = s.original;
+  return [
+    `## Against the 2017 study: ${status}`,
+    '',
+    `In 2017 the filter saw ${study.packets.length} packet(s): ${then}; the server read ${study.reads.map((n) => `${n} B`).join(', ')}.`,
+    '',
+    ...(differences.length === 0
+      ? ['This run shows the same packets, layers, lengths and reads.']
+      : differences.map((d) => `- **${d.kind}**: ${d.description}. ${d.explanation ? `*Why:* ${d.explanation}` : '*Why:* not known to the harness.'}`)),
+    '',
+  ];
+}

@@ -1,0 +1,284 @@
+// scripts/vocabulary/record-layout.ts against bpf/record.h: struct sizes, field names, offsets and sizes and enum members as the BTF of the compiled objects has them, the #defines from record.h's text, and the encoders/decoders on samples. Needs clang and bpftool, not root.
+import t from 'tap';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { ROOT } from '../../../scripts/support/paths.ts';
+import { bpfObjectPath, buildBpf } from '../../../scripts/run/setup/build-bpf.ts';
+import * as layout from '../../../scripts/vocabulary/record-layout.ts';
+import {
+  DUMP_CAPTURE_MAX,
+  DUMP_CHANNEL_RINGBUF,
+  DUMP_RETURN_VALUE,
+  ENUMS,
+  STRUCTS,
+  decodeCountKey,
+  decodeDumpRecord,
+  decodeFlowKey,
+  encodeDumpConfig,
+  type StructLayout,
+} from '../../../scripts/vocabulary/record-layout.ts';
+
+const BPF_DIR = join(ROOT, 'bpf');
+const RECORD_H = join(BPF_DIR, 'record.h');
+
+/** Descriptions as record-layout.ts exports them. */
+type Structs = Readonly<Record<string, StructLayout>>;
+type Enums = Readonly<Record<string, Readonly<Record<string, number>>>>;
+
+/** One type of `bpftool btf dump file X -j` (only the keys used here). */
+interface BtfType {
+  id: number;
+  kind: string;
+  name: string;
+  size?: number;
+  type_id?: number;
+  nr_elems?: number;
+  members?: { name: string; type_id: number; bits_offset: number; bitfield_size?: number }[];
+  values?: { name: string; val: number }[];
+}
+
+/** The named structs and enums of one object's BTF, in record-layout.ts's terms (bit-precise where it matters). */
+interface BtfLayouts {
+  structs: Record<string, { size: number; fields: Record<string, { bitOffset: number; size: number; bitfield?: number }> }>;
+  enums: Record<string, Record<string, number>>;
+}
+
+/** Reads the named structs and enums out of a BTF type list, resolving each member's size. */
+function btfLayouts(types: BtfType[]): BtfLayouts {
+  const byId = new Map(types.map((type) => [type.id, type]));
+  const sizeOf = (id: number): number => {
+    const type = byId.get(id);
+    if (!type) throw new Error(`BTF type ${id} is missing`);
+    switch (type.kind) {
+      case 'TYPEDEF':
+      case 'CONST':
+      case 'VOLATILE':
+      case 'RESTRICT':
+      case 'TYPE_TAG':
+        return sizeOf(type.type_id!);
+      case 'ARRAY':
+        return type.nr_elems! * sizeOf(type.type_id!);
+      case 'PTR':
+        return 8;
+      default:
+        if (type.size === undefined) throw new Error(`BTF type ${id} (${type.kind} ${type.name}) has no size`);
+        return type.size;
+    }
+  };
+  const out: BtfLayouts = { structs: {}, enums: {} };
+  for (const type of types) {
+    if (type.kind === 'STRUCT' && type.name !== '(anon)') {
+      const fields: BtfLayouts['structs'][string]['fields'] = {};
+      for (const m of type.members ?? []) {
+        fields[m.name] = { bitOffset: m.bits_offset, size: sizeOf(m.type_id), ...(m.bitfield_size ? { bitfield: m.bitfield_size } : {}) };
+      }
+      out.structs[type.name] = { size: type.size!, fields };
+    } else if ((type.kind === 'ENUM' || type.kind === 'ENUM64') && type.name !== '(anon)') {
+      out.enums[type.name] = Object.fromEntries((type.values ?? []).map((v) => [v.name, Number(v.val)]));
+    }
+  }
+  return out;
+}
+
+/** What differs between record-layout.ts's description and one object's BTF, each problem naming the
+ *  struct, enum, field or member. Types the object does not have are not compared here. */
+function differences(btf: BtfLayouts, structs: Structs, enums: Enums): string[] {
+  const problems: string[] = [];
+  for (const [name, ts] of Object.entries(structs)) {
+    const c = btf.structs[name];
+    if (!c) continue;
+    if (c.size !== ts.size) problems.push(`struct ${name}: size ${c.size} in C, ${ts.size} in TS`);
+    for (const field of Object.keys(c.fields)) {
+      if (!(field in ts.fields)) problems.push(`struct ${name}: field "${field}" is in C but not in TS (STRUCTS.${name}.fields)`);
+    }
+    for (const [field, tsField] of Object.entries(ts.fields)) {
+      const cField = c.fields[field];
+      if (!cField) {
+        problems.push(`struct ${name}: field "${field}" is in TS (STRUCTS.${name}.fields) but not in C`);
+        continue;
+      }
+      if (cField.bitfield !== undefined || cField.bitOffset % 8 !== 0) {
+        problems.push(`struct ${name}.${field}: a bitfield in C (${cField.bitfield ?? '?'} bits at bit ${cField.bitOffset}); TS describes bytes`);
+        continue;
+      }
+      if (cField.bitOffset / 8 !== tsField.offset) problems.push(`struct ${name}.${field}: offset ${cField.bitOffset / 8} in C, ${tsField.offset} in TS`);
+      if (cField.size !== tsField.size) problems.push(`struct ${name}.${field}: size ${cField.size} in C, ${tsField.size} in TS`);
+    }
+  }
+  for (const [name, ts] of Object.entries(enums)) {
+    const c = btf.enums[name];
+    if (!c) continue;
+    for (const member of Object.keys(c)) {
+      if (!(member in ts)) problems.push(`enum ${name}: member ${member} is in C but not in TS (ENUMS.${name})`);
+    }
+    for (const [member, value] of Object.entries(ts)) {
+      if (!(member in c)) problems.push(`enum ${name}: member ${member} is in TS (ENUMS.${name}) but not in C`);
+      else if (c[member] !== value) problems.push(`enum ${name}: ${member} = ${c[member]} in C, ${value} in TS`);
+    }
+  }
+  return problems;
+}
+
+/** Everything that differs between record-layout.ts and the BTF of these objects (by file name): each
+ *  problem once, with the objects that show it, then the twin's types that no object has. Empty: they agree. */
+function compareWithBtf(objects: Record<string, BtfLayouts>, structs: Structs = STRUCTS, enums: Enums = ENUMS): string[] {
+  const where = new Map<string, string[]>();
+  for (const [object, btf] of Object.entries(objects)) {
+    for (const problem of differences(btf, structs, enums)) where.set(problem, [...(where.get(problem) ?? []), object]);
+  }
+  const all = Object.values(objects);
+  return [
+    ...[...where].map(([problem, objs]) => `${problem} [BTF of ${objs.join(', ')}]`),
+    ...Object.keys(structs).filter((n) => !all.some((b) => n in b.structs)).map((n) => `struct ${n} is in TS but in no object's BTF`),
+    ...Object.keys(enums).filter((n) => !all.some((b) => n in b.enums)).map((n) => `enum ${n} is in TS but in no object's BTF`),
+  ];
+}
+
+/** A BTF type list with the structs and enums as `structs` and `enums` describe them: every field an
+ *  array of bytes (or a __u32-sized int), which is all the comparison looks at. */
+function fakeBtf(structs: Structs, enums: Enums): BtfType[] {
+  const types: BtfType[] = [{ id: 1, kind: 'INT', name: 'unsigned char', size: 1 }];
+  const add = (type: Omit<BtfType, 'id'>): number => {
+    types.push({ id: types.length + 1, ...type });
+    return types.length;
+  };
+  const u32 = add({ kind: 'INT', name: 'unsigned int', size: 4 });
+  for (const [name, s] of Object.entries(structs)) {
+    const members = Object.entries(s.fields).map(([field, f]) => ({
+      name: field,
+      type_id: f.size === 4 ? u32 : add({ kind: 'ARRAY', name: '(anon)', type_id: 1, nr_elems: f.size }),
+      bits_offset: f.offset * 8,
+    }));
+    add({ kind: 'STRUCT', name, size: s.size, members });
+  }
+  for (const [name, e] of Object.entries(enums)) {
+    add({ kind: 'ENUM', name, size: 4, values: Object.entries(e).map(([member, val]) => ({ name: member, val })) });
+  }
+  return types;
+}
+
+t.test('the comparison names what differs (fake BTF, no tools needed)', async (t) => {
+  const twin = { 'fake.bpf.o': btfLayouts(fakeBtf(STRUCTS, ENUMS)) };
+  t.strictSame(compareWithBtf(twin), [], 'BTF made from the twin itself matches it');
+
+  // C gains a field the twin lacks: struct dump_record { ...; __u8 data[1024]; __u32 extra; }, in two objects.
+  const cRecord = { size: STRUCTS.dump_record.size + 4, fields: { ...STRUCTS.dump_record.fields, extra: { offset: STRUCTS.dump_record.size, size: 4 } } };
+  const withExtra = btfLayouts(fakeBtf({ ...STRUCTS, dump_record: cRecord }, ENUMS));
+  t.strictSame(compareWithBtf({ 'a.bpf.o': withExtra, 'b.bpf.o': withExtra }), [
+    'struct dump_record: size 1052 in C, 1048 in TS [BTF of a.bpf.o, b.bpf.o]',
+    'struct dump_record: field "extra" is in C but not in TS (STRUCTS.dump_record.fields) [BTF of a.bpf.o, b.bpf.o]',
+  ]);
+
+  // The twin gains a field C lacks.
+  const tsFlow = { ...STRUCTS.flow_key, fields: { ...STRUCTS.flow_key.fields, vlan: { offset: 6, size: 2 } } };
+  t.strictSame(compareWithBtf(twin, { ...STRUCTS, flow_key: tsFlow }), [
+    'struct flow_key: field "vlan" is in TS (STRUCTS.flow_key.fields) but not in C [BTF of fake.bpf.o]',
+  ]);
+
+  // A field moved, resized, and an enum member added and renumbered on the C side.
+  const cConfig = { ...STRUCTS.dump_config, fields: { ...STRUCTS.dump_config.fields, limit: { offset: 20, size: 4 }, netns: { offset: 16, size: 2 } } };
+  const cChannel = { ...ENUMS.dump_channel, DUMP_CHANNEL_PERF: 3, DUMP_CHANNEL_TRACE_PIPE: 4 };
+  t.strictSame(compareWithBtf({ 'fake.bpf.o': btfLayouts(fakeBtf({ ...STRUCTS, dump_config: cConfig }, { ...ENUMS, dump_channel: cChannel })) }), [
+    'struct dump_config.limit: offset 20 in C, 16 in TS [BTF of fake.bpf.o]',
+    'struct dump_config.netns: offset 16 in C, 20 in TS [BTF of fake.bpf.o]',
+    'struct dump_config.netns: size 2 in C, 4 in TS [BTF of fake.bpf.o]',
+    'enum dump_channel: member DUMP_CHANNEL_PERF is in C but not in TS (ENUMS.dump_channel) [BTF of fake.bpf.o]',
+    'enum dump_channel: DUMP_CHANNEL_TRACE_PIPE = 4 in C, 2 in TS [BTF of fake.bpf.o]',
+  ]);
+
+  // A type of the twin that no object has (record.h lost it, or its BTF anchor does not list it).
+  t.strictSame(compareWithBtf(twin, { ...STRUCTS, tcp_key: STRUCTS.count_key }), ["struct tcp_key is in TS but in no object's BTF"]);
+});
+
+/** `name` on PATH, or in an sbin folder (bpftool lives in /usr/sbin, which a user's PATH may lack). */
+function findTool(name: string): string | null {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin'];
+  const found = dirs.filter(Boolean).map((dir) => join(dir, name)).find((path) => existsSync(path));
+  return found && !spawnSync(found, ['--version']).error ? found : null;
+}
+
+const CLANG = findTool('clang');
+const BPFTOOL = findTool('bpftool');
+const TOOLS = !CLANG
+  ? 'clang not installed (it builds bpf/*.bpf.c) — run as root: bash scripts/bootstrap.sh test'
+  : !BPFTOOL
+    ? 'bpftool not installed (it reads the objects\' BTF) — run as root: bash scripts/bootstrap.sh test'
+    : false;
+
+t.test('record-layout.ts matches the BTF of build/bpf/*.bpf.o', { skip: TOOLS }, async (t) => {
+  // Builds what is stale, with the flags the harness uses; clang and reading a file's BTF need no root.
+  await buildBpf();
+  const names = readdirSync(BPF_DIR).filter((f) => f.endsWith('.bpf.c')).map((f) => f.slice(0, -'.bpf.c'.length));
+  const objects: Record<string, BtfLayouts> = {};
+  for (const name of names) {
+    const json = execFileSync(BPFTOOL!, ['btf', 'dump', 'file', bpfObjectPath(name), '--json'], { encoding: 'utf8', maxBuffer: 256 << 20 });
+    objects[`${name}.bpf.o`] = btfLayouts((JSON.parse(json) as { types: BtfType[] }).types);
+  }
+  // record.h's dump_btf_anchor puts each of its types into every object that includes it.
+  t.strictSame(compareWithBtf(objects), [], `the twin's structs and enums are those of ${Object.keys(objects).join(', ')}`);
+  // DUMP_CAPTURE_MAX is a #define, but it sizes dump_record.data, which BTF does show.
+  const record = Object.values(objects).find((b) => b.structs.dump_record)?.structs.dump_record;
+  t.equal(record?.fields.data?.size, DUMP_CAPTURE_MAX, 'dump_record.data holds DUMP_CAPTURE_MAX bytes');
+});
+
+t.test("record.h's text: its #defines, structs and enums are all in the twin", async (t) => {
+  const text = readFileSync(RECORD_H, 'utf8');
+  // BTF keeps no macros: DUMP_PKT_TYPE_UNKNOWN (and DUMP_CAPTURE_MAX, also checked above through the
+  // size of dump_record.data) can only be compared with the #define text itself.
+  const defines = [...text.matchAll(/^#define\s+(DUMP_\w+)\s+(.*?)\s*(?:\/\*.*)?$/gm)];
+  t.ok(defines.some(([, name]) => name === 'DUMP_PKT_TYPE_UNKNOWN'), 'found the #defines');
+  const exported = layout as unknown as Record<string, unknown>;
+  for (const [, name, value] of defines) t.equal(exported[name], Number(value), `#define ${name} ${value}`);
+  // A type only in C (added to record.h and its anchor) also shows in BTF, but would not be compared.
+  const structs = [...text.matchAll(/^struct (\w+) \{/gm)].map((m) => m[1]).filter((n) => n !== 'dump_btf_anchor');
+  const enums = [...text.matchAll(/^enum (\w+) \{/gm)].map((m) => m[1]);
+  t.strictSame(structs.filter((n) => !(n in STRUCTS)), [], 'every struct of record.h is in STRUCTS');
+  t.strictSame(enums.filter((n) => !(n in ENUMS)), [], 'every enum of record.h is in ENUMS');
+  // Every enum member is also exported on its own, under its C name, with the same value.
+  for (const members of Object.values(ENUMS)) {
+    for (const [member, value] of Object.entries(members)) t.equal(exported[member], value, member);
+  }
+});
+
+t.test('encoders and decoders on samples', async (t) => {
+  const config = { tag: 0x1234, channel: DUMP_CHANNEL_RINGBUF, verdict: DUMP_RETURN_VALUE, value: 7, limit: 3, netns: 0xf0000001 };
+  const encoded = encodeDumpConfig(config);
+  // The bytes the hand-written encodeConfig of servers/load-attach/capture-program.ts wrote.
+  t.equal(encoded.toString('hex'), '34120000' + '01000000' + '01000000' + '07000000' + '03000000' + '010000f0');
+  const back = Object.fromEntries(Object.entries(STRUCTS.dump_config.fields).map(([name, f]) => [name, encoded.readUInt32LE(f.offset)]));
+  t.strictSame(back, config, 'each field reads back at its offset');
+
+  // seq 0x1005, len 60, captured 5, pkt_type PACKET_OUTGOING, protocol ETH_P_IPV6 (0x86dd, as the
+  // kernel stores it), ifindex 1, then data[] of which the first 5 bytes were captured.
+  const head = '05100000' + '3c000000' + '05000000' + '04000000' + '86dd0000' + '01000000';
+  const raw = Buffer.alloc(STRUCTS.dump_record.size);
+  Buffer.from(head + '6000000000', 'hex').copy(raw);
+  raw[STRUCTS.dump_record.fields.data.offset + 5] = 0xff; // past `captured`: not part of data
+  const rec = decodeDumpRecord(raw);
+  t.strictSame({ ...rec, data: rec.data.toString('hex') }, {
+    seq: 0x1005,
+    len: 60,
+    captured: 5,
+    pkt_type: 4,
+    protocol: 0x86dd,
+    ifindex: 1,
+    data: '6000000000',
+  });
+
+  // 10.0.0.1:40000 → 10.0.0.2:8080, TCP; then an IPv6 UDP key.
+  const v4 = Buffer.from('04' + '06' + '9c40' + '1f90' + '0000' + '0a000001'.padEnd(32, '0') + '0a000002'.padEnd(32, '0'), 'hex');
+  const flow = decodeFlowKey(v4);
+  t.strictSame(
+    { ...flow, saddr: flow.saddr.toString('hex'), daddr: flow.daddr.toString('hex') },
+    { family: 4, protocol: 6, sport: 40000, dport: 8080, saddr: '0a000001'.padEnd(32, '0'), daddr: '0a000002'.padEnd(32, '0') },
+  );
+  t.equal(v4.length, STRUCTS.flow_key.size);
+  const v6 = Buffer.from('06' + '11' + '0035' + 'd431' + '0000' + `${'00'.repeat(15)}01` + `fe80${'00'.repeat(13)}02`, 'hex');
+  const flow6 = decodeFlowKey(v6);
+  t.strictSame([flow6.family, flow6.protocol, flow6.sport, flow6.dport], [6, 17, 53, 54321]);
+  t.strictSame([flow6.saddr.toString('hex'), flow6.daddr.toString('hex')], [`${'00'.repeat(15)}01`, `fe80${'00'.repeat(13)}02`]);
+  t.equal(decodeFlowKey(Buffer.alloc(STRUCTS.flow_key.size)).family, 4, 'a family other than 6 reads as 4, as map-entries.ts did');
+
+  t.strictSame(decodeCountKey(Buffer.from('02000000' + '11000000', 'hex')), { ifindex: 2, protocol: 17 });
+});
