@@ -1,6 +1,7 @@
 // pcapng files (draft-ietf-opsawg-pcapng) of one experiment's program view and userspace reads, for Wireshark/tshark.
 import type { LayerName } from '../vocabulary/layers.ts';
 import { findHook } from '../hooks/index.ts';
+import { DUMP_CAPTURE_MAX } from '../vocabulary/record-layout.ts';
 import type { Summary, SummaryRead } from './summary-json.ts';
 
 /** How bytes are framed in the file: a LINKTYPE_*, plus the dissector an exported PDU hands them to. */
@@ -23,8 +24,6 @@ const upperPdu = (dissector: string): Link => ({
 /** Bytes shown as they are, with no protocol claimed for them. */
 const DATA = upperPdu('data');
 
-/** The most a record holds (DUMP_CAPTURE_MAX in bpf/record.h). */
-const KERNEL_SNAPLEN = 1024;
 
 /** The link for bytes starting at `layer`; `protocol` (the skb's, 0x86dd for IPv6) tells ICMP from ICMPv6. */
 function linkFor(layer: LayerName, protocol: string | null): Link {
@@ -171,7 +170,7 @@ export function kernelPcapng(s: Summary): Buffer {
   const who = {
     name: `${s.program.name} (${s.hook})`,
     description: `${findHook(s.hook).programText} ${s.program.name} (${s.program.object}), ${s.title}: the bytes it recorded`,
-    snaplen: KERNEL_SNAPLEN,
+    snaplen: DUMP_CAPTURE_MAX,
   };
   const entries = s.kernel_view.packets.map((p, i) => ({
     who,

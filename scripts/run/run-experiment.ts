@@ -14,12 +14,11 @@ import { openTracePipe, type TracePipe } from './capture/trace-pipe.ts';
 import { sendTraffic } from './traffic/send.ts';
 import { IP_PROTOCOL } from '../vocabulary/layers.ts';
 import { hookNamed } from '../hooks/index.ts';
+import { DUMP_PKT_TYPE_UNKNOWN } from '../vocabulary/record-layout.ts';
 import { PORT, type DoneWhen, type ExperimentSpec } from '../../experiments/spec.ts';
 import type { CaptureChannel, ServerConfig, ServerMessage } from './server/ipc.ts';
 import type { KernelPacket, Observations, UserRead } from '../vocabulary/observations.ts';
 
-/** DUMP_PKT_TYPE_UNKNOWN in bpf/record.h: the hook has no pkt_type. */
-const PKT_TYPE_UNKNOWN = 0xffffffff;
 const READY_TIMEOUT_MS = 15_000;
 const TRAFFIC_TIMEOUT_MS = 10_000;
 const DONE_TIMEOUT_MS = 5_000;
@@ -74,7 +73,7 @@ export async function capture(spec: ExperimentSpec, opts: CaptureOptions): Promi
     // A program that records nothing (counter.bpf.c only counts) leaves no log to parse.
     const delivered = rawKernelLog === null ? ringbufPackets(server.messages) : recorded > 0 ? tracedPackets(rawKernelLog, tag) : [];
     const packets = delivered.map(
-      (p) => (p.pktType === PKT_TYPE_UNKNOWN ? { ...p, pktType: null } : p),
+      (p) => (p.pktType === DUMP_PKT_TYPE_UNKNOWN ? { ...p, pktType: null } : p),
     );
     if (packets.length !== recorded) {
       throw new HarnessError(

@@ -33,7 +33,13 @@ async function privateMount(type: KernelFs, hint: string): Promise<string> {
   const result = await execa('mount', ['-t', type, 'none', dir], { reject: false });
   if (result.exitCode !== 0) {
     rmdirSync(dir);
-    throw new HarnessError(EXIT.unsupported, `${type} is not mounted and mounting it failed: ${result.stderr.trim()} — ${hint}`);
+    // The kernel has the filesystem (the harness needs nothing else of it); this machine refused the mount,
+    // as a container without CAP_SYS_ADMIN does: an environment's limit, not the kernel's.
+    throw new HarnessError(
+      EXIT.environment,
+      `${type} is not mounted and this machine refused to mount it: ${result.stderr.trim()} — ${hint}; ` +
+        `in a container, mount it from the host (or run the container with --privileged)`,
+    );
   }
   onCleanup(`${type} mount ${dir}`, async () => {
     mounted.delete(type);

@@ -30,13 +30,16 @@ export interface BootResult {
   seconds: number;
 }
 
-/** KVM only where the CPU offers virtualisation: a /dev/kvm without vmx/svm is a backend stock kernels hang on. */
-function accelerator(): string[] {
+/** KVM only where the CPU offers virtualisation and /dev/kvm exists: a /dev/kvm without vmx/svm is a
+ *  backend stock kernels hang on. What boot() passes to QEMU, and what the logs name. */
+export function accelerator(): { name: 'KVM' | 'TCG'; args: string[] } {
   const flags = readFileSync('/proc/cpuinfo', 'utf8');
-  if (existsSync('/dev/kvm') && /\b(vmx|svm)\b/.test(flags)) return ['-accel', 'kvm', '-cpu', 'host', '-smp', String(Math.min(2, cpus().length))];
+  if (existsSync('/dev/kvm') && /\b(vmx|svm)\b/.test(flags)) {
+    return { name: 'KVM', args: ['-accel', 'kvm', '-cpu', 'host', '-smp', String(Math.min(2, cpus().length))] };
+  }
   // TCG: -cx16 avoids a double fault in SLUB seen with Debian 6.12 under QEMU 7.2's "max" CPU, and one
   // vCPU avoids the scheduler panics (ttwu_do_activate) seen with two under multi-threaded TCG.
-  return ['-accel', 'tcg', '-cpu', 'max,-cx16', '-smp', '1'];
+  return { name: 'TCG', args: ['-accel', 'tcg', '-cpu', 'max,-cx16', '-smp', '1'] };
 }
 
 function startVirtiofsd(socket: string, source: string, name: string): { child: ResultPromise; stop: () => Promise<void> } {
@@ -80,7 +83,7 @@ export async function boot(b: Boot): Promise<BootResult> {
   const qemu = execa(
     'qemu-system-x86_64',
     [
-      ...accelerator(),
+      ...accelerator().args,
       '-m', MEMORY,
       '-object', `memory-backend-memfd,id=mem,size=${MEMORY},share=on`,
       '-numa', 'node,memdev=mem',

@@ -11,7 +11,7 @@ import { ROOT, projectScript } from '../support/paths.ts';
 import { GUEST, buildInitramfs } from './initramfs.ts';
 import { fetchKernel, type KernelSeries } from './kernels.ts';
 import { writeKernelTable } from '../report/kernel-matrix.ts';
-import { boot } from './qemu.ts';
+import { accelerator, boot } from './qemu.ts';
 import { writeOverview } from '../report/write-matrix.ts';
 import { EXPERIMENTS } from '../../experiments/index.ts';
 
@@ -93,7 +93,7 @@ export async function runInVm(opts: VmRunOptions): Promise<VmRun> {
   const runDir = join(ROOT, 'build', 'vm', `${process.pid}-${kernel.release}`);
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(join(runDir, 'out'), { recursive: true });
-  opts.log(`[vm] booting ${kernel.release} (${readFileSync('/proc/cpuinfo', 'utf8').match(/\b(vmx|svm)\b/) ? 'KVM' : 'TCG'})`);
+  opts.log(`[vm] booting ${kernel.release} (${accelerator().name})`);
   const stopFollowing = follow(join(runDir, 'out', 'stdout.log'), opts.log);
   const result = await boot({
     vmlinuz: kernel.vmlinuz,

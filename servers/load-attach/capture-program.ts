@@ -1,20 +1,29 @@
 // The harness's BPF object from userspace: load, configure, attach (socket or hook), drain, detach.
-// Layouts mirror bpf/record.h; maps an object lacks (counter.bpf.c has only `counts`) are skipped.
+// Layouts come from vocabulary/record-layout.ts (bpf/record.h's twin); maps an object lacks (counter.bpf.c
+// has only `counts`) are skipped.
 import { closeSync, constants, openSync, statSync } from 'node:fs';
 import { BpfObject, RingBuffer, mapKeys, mapLookup, mapUpdate } from './libbpf.ts';
 import { attachBpf, detachBpf, ifIndex } from '../sockets/libc.ts';
 import { hookNamed } from '../../scripts/hooks/index.ts';
+import { atStage } from './stage.ts';
+import {
+  DUMP_CHANNEL_NONE,
+  DUMP_CHANNEL_RINGBUF,
+  DUMP_CHANNEL_TRACE_PIPE,
+  DUMP_COUNTER_LOST,
+  DUMP_COUNTER_SEEN,
+  DUMP_RETURN_LEN,
+  DUMP_RETURN_VALUE,
+  STRUCTS,
+  decodeDumpRecord,
+  encodeDumpConfig,
+} from '../../scripts/vocabulary/record-layout.ts';
 import type { HookDefinition } from '../../scripts/hooks/hook.ts';
 import type { ServerConfig, ServerMessage } from '../../scripts/run/server/ipc.ts';
 
-const CHANNEL = { none: 0, ringbuf: 1, trace_pipe: 2 } as const;
-const DUMP_RETURN_DEFAULT = 0;
-const DUMP_RETURN_VALUE = 1;
-const COUNTER_SEEN = 0;
-const COUNTER_LOST = 1;
-const RECORD_HEADER = 24; // six __u32 before data[]
-/** Hash maps whose entries the server reports, with their key sizes (struct flow_key, struct count_key). */
-const REPORTED_MAPS = { flows: 40, counts: 8 } as const;
+const CHANNEL = { none: DUMP_CHANNEL_NONE, ringbuf: DUMP_CHANNEL_RINGBUF, trace_pipe: DUMP_CHANNEL_TRACE_PIPE } as const;
+/** Hash maps whose entries the server reports, with their key sizes. */
+const REPORTED_MAPS = { flows: STRUCTS.flow_key.size, counts: STRUCTS.count_key.size } as const;
 
 type Emit = (message: ServerMessage) => void;
 
@@ -31,16 +40,19 @@ export class CaptureProgram {
     private readonly emit: Emit,
   ) {
     this.hook = hookNamed(config.hook);
-    this.obj = BpfObject.load(config.object, config.program, { withTracePipe: config.channel === 'trace_pipe' });
+    this.obj = atStage('load', () => BpfObject.load(config.object, config.program, { withTracePipe: config.channel === 'trace_pipe' }));
     this.progFd = this.obj.programFd(config.program);
-    if (this.obj.hasMap('config')) this.configure();
-    this.ring =
+    if (this.obj.hasMap('config')) atStage('configure', () => this.configure());
+    this.ring = atStage('configure', () =>
       config.channel === 'ringbuf' && this.obj.hasMap('records')
         ? new RingBuffer(this.obj.mapFd('records'), config.countOnly ? null : (r) => emit(decodeRecord(r)))
-        : null;
+        : null,
+    );
     // The harness reads pins after the server exits, and removes them.
-    for (const [map, path] of Object.entries(config.pins ?? {})) this.obj.pinMap(map, path);
-    this.attachHook();
+    atStage('pin', () => {
+      for (const [map, path] of Object.entries(config.pins ?? {})) this.obj.pinMap(map, path);
+    });
+    atStage('attach', () => this.attachHook());
   }
 
   private configure(): void {
@@ -76,7 +88,7 @@ export class CaptureProgram {
   /** Attaches to a socket with SO_ATTACH_BPF when the hook is the socket itself; else does nothing. */
   attachSocket(socketFd: number): void {
     if (this.hook.attachesTo !== 'socket') return;
-    attachBpf(socketFd, this.progFd);
+    atStage('attach', () => attachBpf(socketFd, this.progFd));
     this.sockets.add(socketFd);
   }
 
@@ -109,7 +121,7 @@ export class CaptureProgram {
     if (!this.obj.hasMap('counters')) return { type: 'done', seen: 0, lost: 0, received };
     const fd = this.obj.mapFd('counters');
     const read = (i: number) => Number(mapLookup(fd, u32(i), 8).readBigUInt64LE());
-    return { type: 'done', seen: read(COUNTER_SEEN), lost: read(COUNTER_LOST), received };
+    return { type: 'done', seen: read(DUMP_COUNTER_SEEN), lost: read(DUMP_COUNTER_LOST), received };
   }
 
   close(): void {
@@ -121,14 +133,14 @@ export class CaptureProgram {
 /** struct dump_config (bpf/record.h) as the program's `config` map holds it. The netns is ours: tracing
  *  programs see all namespaces and count only this one. */
 export function encodeConfig(c: { tag: number; channel: keyof typeof CHANNEL; returnValue?: number; limit?: number }): Buffer {
-  const value = Buffer.alloc(24);
-  value.writeUInt32LE(c.tag, 0);
-  value.writeUInt32LE(CHANNEL[c.channel], 4);
-  value.writeUInt32LE(c.returnValue === undefined ? DUMP_RETURN_DEFAULT : DUMP_RETURN_VALUE, 8);
-  value.writeUInt32LE(c.returnValue ?? 0, 12);
-  value.writeUInt32LE(c.limit ?? 0, 16);
-  value.writeUInt32LE(Number(statSync('/proc/self/ns/net').ino), 20);
-  return value;
+  return encodeDumpConfig({
+    tag: c.tag,
+    channel: CHANNEL[c.channel],
+    verdict: c.returnValue === undefined ? DUMP_RETURN_LEN : DUMP_RETURN_VALUE,
+    value: c.returnValue ?? 0,
+    limit: c.limit ?? 0,
+    netns: Number(statSync('/proc/self/ns/net').ino),
+  });
 }
 
 function u32(value: number): Buffer {
@@ -138,14 +150,14 @@ function u32(value: number): Buffer {
 }
 
 function decodeRecord(r: Buffer): Extract<ServerMessage, { type: 'packet' }> {
-  const captured = r.readUInt32LE(8);
+  const record = decodeDumpRecord(r);
   return {
     type: 'packet',
-    seq: r.readUInt32LE(0),
-    length: r.readUInt32LE(4),
-    pktType: r.readUInt32LE(12),
-    protocol: r.readUInt16BE(16), // skb->protocol is stored in network byte order
-    ifindex: r.readUInt32LE(20),
-    hex: r.subarray(RECORD_HEADER, RECORD_HEADER + captured).toString('hex'),
+    seq: record.seq,
+    length: record.len,
+    pktType: record.pkt_type,
+    protocol: record.protocol,
+    ifindex: record.ifindex,
+    hex: record.data.toString('hex'),
   };
 }

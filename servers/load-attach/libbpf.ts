@@ -1,5 +1,6 @@
 // libbpf 1.x through koffi: open and load an object, find its programs and maps, read ring buffers.
 import koffi from 'koffi';
+import { readFileSync, realpathSync } from 'node:fs';
 import { constants } from 'node:os';
 import { SysError } from '../sockets/libc.ts';
 
@@ -35,6 +36,7 @@ const ring_new = libbpf.func('void *ring_buffer__new(int map_fd, ring_buffer_sam
 const ring_consume = libbpf.func('int ring_buffer__consume(void *rb)');
 const ring_epoll_fd = libbpf.func('int ring_buffer__epoll_fd(void *rb)');
 const ring_free = libbpf.func('void ring_buffer__free(void *rb)');
+const version_string = libbpf.func('const char *libbpf_version_string(void)');
 
 type Pointer = bigint | null;
 
@@ -228,4 +230,12 @@ export class RingBuffer {
     }
     this.rb = null;
   }
+}
+
+/** The libbpf the servers load: the file the dynamic linker mapped (libbpf.so.1.1.2 gives the patch level),
+ *  else the library's own libbpf_version_string() ("v1.1"). */
+export function libbpfVersion(): string {
+  const mapped = readFileSync('/proc/self/maps', 'utf8').match(/\/\S*libbpf\.so\S*/)?.[0];
+  const fromFile = mapped ? /libbpf\.so\.(\d+\.\d+\.\d+)$/.exec(realpathSync(mapped))?.[1] : undefined;
+  return fromFile ?? String(version_string()).replace(/^v/, '');
 }

@@ -2,6 +2,7 @@
 import { writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { CaptureProgram } from '../load-attach/capture-program.ts';
+import { StageError, atStage } from '../load-attach/stage.ts';
 import { AF_INET, AF_INET6, AF_PACKET, SOCK_NONBLOCK, SOCK_RAW, close, pollReadable, read, recvfrom, socket } from './libc.ts';
 import type { ServerConfig, ServerMessage } from '../../scripts/run/server/ipc.ts';
 
@@ -92,11 +93,14 @@ export class Session {
 /** Runs a server body; any failure becomes one error message and exit status 1. */
 export function serve(setup: (session: Session) => void): void {
   try {
-    const session = new Session(parseServerConfig());
-    setup(session);
-    session.run();
+    const config = atStage('config', () => parseServerConfig());
+    const session = atStage('socket', () => new Session(config));
+    atStage('socket', () => setup(session));
+    atStage('serve', () => session.run());
   } catch (error) {
-    emit({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+    const failure = error instanceof StageError ? error : new StageError('serve', error);
+    const { stage, call, errno, message } = failure;
+    emit({ type: 'error', stage, ...(call === undefined ? {} : { call }), ...(errno === undefined ? {} : { errno }), message });
     process.exit(1);
   }
 }

@@ -47,5 +47,10 @@ export type ServerMessage =
   /** The server stopped: counters read from the program after it was detached, and the ring-buffer
    *  records this server consumed. */
   | { type: 'done'; seen: number; lost: number; received: number }
-  /** The server failed; stderr has the details (libbpf prints the verifier log there). */
-  | { type: 'error'; message: string };
+  /** The server failed at `stage`; stderr has the details (libbpf prints the verifier log there). */
+  | { type: 'error'; stage: ServerStage; call?: string; errno?: number; message: string };
+
+/** What a server was doing when it failed: reading its config, loading the BPF object (libbpf opens it and
+ *  the verifier checks it), writing the program's config map, pinning maps, attaching to the hook or a
+ *  socket, opening its sockets, or serving. run/server/server-failure.ts maps each to an exit code. */
+export type ServerStage = 'config' | 'load' | 'configure' | 'pin' | 'attach' | 'socket' | 'serve';

@@ -1,11 +1,11 @@
 // Starts a server (servers/<kind>.ts) inside a namespace and follows its JSON-lines messages.
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { execa, type ResultPromise } from 'execa';
 import { onCleanup } from '../../support/cleanup.ts';
 import { EXIT, HarnessError } from '../../support/errors.ts';
 import { ROOT, projectScript } from '../../support/paths.ts';
+import { serverFailure } from './server-failure.ts';
 import type { ServerConfig, ServerMessage } from './ipc.ts';
 
 export interface ServerProcess {
@@ -17,14 +17,6 @@ export interface ServerProcess {
   stop(timeoutMs: number): Promise<Extract<ServerMessage, { type: 'done' }>>;
   /** Kills the server if it still runs (after a failure); harmless after stop(). */
   kill(): Promise<void>;
-}
-
-/** A BPF helper's name from its number, as libbpf's bpf_helper_defs.h declares it (old kernels only say
- *  "unknown#189"). */
-function helperName(id: number): string {
-  const defs = readFileSync('/usr/include/bpf/bpf_helper_defs.h', 'utf8');
-  const name = new RegExp(`\\(\\*(\\w+)\\)\\([^;]*= \\(void \\*\\) ${id};`).exec(defs)?.[1];
-  return name ? `${name}() (#${id})` : `#${id}`;
 }
 
 export async function startServer(
@@ -60,17 +52,8 @@ export async function startServer(
 
   const failure = async (what: string) => {
     const result = await exit;
-    const error = messages.find((m) => m.type === 'error');
-    const reason = error?.type === 'error' ? error.message : `exit ${result.exitCode ?? result.signal}`;
-    const stderr = String(result.stderr ?? '').trim();
-    // The verifier rejects a helper this kernel does not have (bpf_xdp_load_bytes before 5.18, say).
-    const helper = /(?:unknown|invalid) func (\w+)#(\d+)/.exec(stderr);
-    if (helper) {
-      const name = helper[1] === 'unknown' ? helperName(Number(helper[2])) : helper[1];
-      return new HarnessError(EXIT.unsupported, `unsupported on this kernel: it has no ${name} helper`);
-    }
-    const code = /bpf_object__load|bpf_object__open/.test(reason) ? EXIT.bpfLoad : EXIT.runFailed;
-    return new HarnessError(code, `server ${kind} failed ${what}: ${reason}${stderr ? `\n${stderr}` : ''}`);
+    const error = messages.find((m): m is Extract<ServerMessage, { type: 'error' }> => m.type === 'error');
+    return serverFailure(kind, config.program, what, error, `exit ${result.exitCode ?? result.signal}`, String(result.stderr ?? '').trim());
   };
 
   const waitFor: ServerProcess['waitFor'] = (what, predicate, timeoutMs) =>

@@ -19,7 +19,8 @@ export async function toolVersions(): Promise<ToolVersions> {
   return {
     node: process.version,
     clang: match(clang, /clang version (\S+)/),
-    libbpf: match(ip, /libbpf (\S+)/),
+    // The library the servers load through koffi (iproute2 may link another), read from that library.
+    libbpf: (await import('../../../servers/load-attach/libbpf.ts')).libbpfVersion(),
     bpftool: match(bpftool, /bpftool v(\S+)/),
     ncat: match(ncat, /Version (\S+)/),
     iproute2: match(ip, /iproute2-([\w.]+)/),

@@ -120,6 +120,8 @@ function differences(btf: BtfLayouts, structs: Structs, enums: Enums): string[] 
   return problems;
 }
 
+const ANCHOR = ' (is it a member of dump_btf_anchor in bpf/record.h?)';
+
 /** Everything that differs between record-layout.ts and the BTF of these objects (by file name): each
  *  problem once, with the objects that show it, then the twin's types that no object has. Empty: they agree. */
 function compareWithBtf(objects: Record<string, BtfLayouts>, structs: Structs = STRUCTS, enums: Enums = ENUMS): string[] {
@@ -130,8 +132,8 @@ function compareWithBtf(objects: Record<string, BtfLayouts>, structs: Structs = 
   const all = Object.values(objects);
   return [
     ...[...where].map(([problem, objs]) => `${problem} [BTF of ${objs.join(', ')}]`),
-    ...Object.keys(structs).filter((n) => !all.some((b) => n in b.structs)).map((n) => `struct ${n} is in TS but in no object's BTF`),
-    ...Object.keys(enums).filter((n) => !all.some((b) => n in b.enums)).map((n) => `enum ${n} is in TS but in no object's BTF`),
+    ...Object.keys(structs).filter((n) => !all.some((b) => n in b.structs)).map((n) => `struct ${n} is in TS but in no object's BTF${ANCHOR}`),
+    ...Object.keys(enums).filter((n) => !all.some((b) => n in b.enums)).map((n) => `enum ${n} is in TS but in no object's BTF${ANCHOR}`),
   ];
 }
 
@@ -159,36 +161,58 @@ function fakeBtf(structs: Structs, enums: Enums): BtfType[] {
 }
 
 t.test('the comparison names what differs (fake BTF, no tools needed)', async (t) => {
-  const twin = { 'fake.bpf.o': btfLayouts(fakeBtf(STRUCTS, ENUMS)) };
-  t.strictSame(compareWithBtf(twin), [], 'BTF made from the twin itself matches it');
+  t.strictSame(compareWithBtf({ 'fake.bpf.o': btfLayouts(fakeBtf(STRUCTS, ENUMS)) }), [], 'BTF made from the twin itself matches it');
 
-  // C gains a field the twin lacks: struct dump_record { ...; __u8 data[1024]; __u32 extra; }, in two objects.
-  const cRecord = { size: STRUCTS.dump_record.size + 4, fields: { ...STRUCTS.dump_record.fields, extra: { offset: STRUCTS.dump_record.size, size: 4 } } };
-  const withExtra = btfLayouts(fakeBtf({ ...STRUCTS, dump_record: cRecord }, ENUMS));
-  t.strictSame(compareWithBtf({ 'a.bpf.o': withExtra, 'b.bpf.o': withExtra }), [
-    'struct dump_record: size 1052 in C, 1048 in TS [BTF of a.bpf.o, b.bpf.o]',
-    'struct dump_record: field "extra" is in C but not in TS (STRUCTS.dump_record.fields) [BTF of a.bpf.o, b.bpf.o]',
+  // From here on a twin of its own, so that these cases test the comparison, whatever STRUCTS holds.
+  const rec = { size: 12, fields: { seq: { offset: 0, size: 4 }, len: { offset: 4, size: 4 }, data: { offset: 8, size: 4 } } };
+  const key = { size: 4, fields: { family: { offset: 0, size: 1 }, protocol: { offset: 1, size: 1 }, port: { offset: 2, size: 2 } } };
+  const structs = { rec, key };
+  const enums = { chan: { CHAN_RINGBUF: 1, CHAN_TRACE_PIPE: 2 } };
+  const asIs = { 'fake.bpf.o': btfLayouts(fakeBtf(structs, enums)) };
+  t.strictSame(compareWithBtf(asIs, structs, enums), [], 'the same layout on both sides');
+
+  // C gains a field the twin lacks: struct rec { __u32 seq, len; __u8 data[4]; __u32 extra; }, in two objects.
+  const withExtra = btfLayouts(fakeBtf({ key, rec: { size: 16, fields: { ...rec.fields, extra: { offset: 12, size: 4 } } } }, enums));
+  t.strictSame(compareWithBtf({ 'a.bpf.o': withExtra, 'b.bpf.o': withExtra }, structs, enums), [
+    'struct rec: size 16 in C, 12 in TS [BTF of a.bpf.o, b.bpf.o]',
+    'struct rec: field "extra" is in C but not in TS (STRUCTS.rec.fields) [BTF of a.bpf.o, b.bpf.o]',
   ]);
 
   // The twin gains a field C lacks.
-  const tsFlow = { ...STRUCTS.flow_key, fields: { ...STRUCTS.flow_key.fields, vlan: { offset: 6, size: 2 } } };
-  t.strictSame(compareWithBtf(twin, { ...STRUCTS, flow_key: tsFlow }), [
-    'struct flow_key: field "vlan" is in TS (STRUCTS.flow_key.fields) but not in C [BTF of fake.bpf.o]',
+  const tsKey = { size: 4, fields: { ...key.fields, vlan: { offset: 2, size: 2 } } };
+  t.strictSame(compareWithBtf(asIs, { rec, key: tsKey }, enums), ['struct key: field "vlan" is in TS (STRUCTS.key.fields) but not in C [BTF of fake.bpf.o]']);
+
+  // In C: two fields swapped, one resized; an enum member added, another renumbered.
+  const cRec = { size: 12, fields: { seq: { offset: 0, size: 4 }, len: { offset: 8, size: 4 }, data: { offset: 4, size: 2 } } };
+  const cChan = { CHAN_RINGBUF: 1, CHAN_PERF: 3, CHAN_TRACE_PIPE: 4 };
+  t.strictSame(compareWithBtf({ 'fake.bpf.o': btfLayouts(fakeBtf({ rec: cRec, key }, { chan: cChan })) }, structs, enums), [
+    'struct rec.len: offset 8 in C, 4 in TS [BTF of fake.bpf.o]',
+    'struct rec.data: offset 4 in C, 8 in TS [BTF of fake.bpf.o]',
+    'struct rec.data: size 2 in C, 4 in TS [BTF of fake.bpf.o]',
+    'enum chan: member CHAN_PERF is in C but not in TS (ENUMS.chan) [BTF of fake.bpf.o]',
+    'enum chan: CHAN_TRACE_PIPE = 4 in C, 2 in TS [BTF of fake.bpf.o]',
   ]);
 
-  // A field moved, resized, and an enum member added and renumbered on the C side.
-  const cConfig = { ...STRUCTS.dump_config, fields: { ...STRUCTS.dump_config.fields, limit: { offset: 20, size: 4 }, netns: { offset: 16, size: 2 } } };
-  const cChannel = { ...ENUMS.dump_channel, DUMP_CHANNEL_PERF: 3, DUMP_CHANNEL_TRACE_PIPE: 4 };
-  t.strictSame(compareWithBtf({ 'fake.bpf.o': btfLayouts(fakeBtf({ ...STRUCTS, dump_config: cConfig }, { ...ENUMS, dump_channel: cChannel })) }), [
-    'struct dump_config.limit: offset 20 in C, 16 in TS [BTF of fake.bpf.o]',
-    'struct dump_config.netns: offset 16 in C, 20 in TS [BTF of fake.bpf.o]',
-    'struct dump_config.netns: size 2 in C, 4 in TS [BTF of fake.bpf.o]',
-    'enum dump_channel: member DUMP_CHANNEL_PERF is in C but not in TS (ENUMS.dump_channel) [BTF of fake.bpf.o]',
-    'enum dump_channel: DUMP_CHANNEL_TRACE_PIPE = 4 in C, 2 in TS [BTF of fake.bpf.o]',
+  // A member only in the twin; a type of the twin that no object has (record.h lost it, or its BTF anchor
+  // does not list it).
+  t.strictSame(compareWithBtf(asIs, { ...structs, tcp_key: key }, { chan: { ...enums.chan, CHAN_NONE: 0 } }), [
+    'enum chan: member CHAN_NONE is in TS (ENUMS.chan) but not in C [BTF of fake.bpf.o]',
+    "struct tcp_key is in TS but in no object's BTF (is it a member of dump_btf_anchor in bpf/record.h?)",
   ]);
 
-  // A type of the twin that no object has (record.h lost it, or its BTF anchor does not list it).
-  t.strictSame(compareWithBtf(twin, { ...STRUCTS, tcp_key: STRUCTS.count_key }), ["struct tcp_key is in TS but in no object's BTF"]);
+  // A bitfield in C (BTF gives its width): the twin describes whole bytes only.
+  const bits = btfLayouts([
+    { id: 1, kind: 'INT', name: 'unsigned char', size: 1 },
+    { id: 2, kind: 'STRUCT', name: 'key', size: 4, members: [
+      { name: 'family', type_id: 1, bits_offset: 0, bitfield_size: 3 },
+      { name: 'protocol', type_id: 1, bits_offset: 8 },
+      { name: 'port', type_id: 1, bits_offset: 16 },
+    ] },
+  ]);
+  t.strictSame(compareWithBtf({ 'fake.bpf.o': bits }, { key }, {}), [
+    'struct key.family: a bitfield in C (3 bits at bit 0); TS describes bytes [BTF of fake.bpf.o]',
+    'struct key.port: size 1 in C, 2 in TS [BTF of fake.bpf.o]',
+  ]);
 });
 
 /** `name` on PATH, or in an sbin folder (bpftool lives in /usr/sbin, which a user's PATH may lack). */
