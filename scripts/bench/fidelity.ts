@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { bpfObjectPath } from '../run/setup/build-bpf.ts';
-import { interfaceCounters } from '../run/run-experiment.ts';
+import { interfaceCounters } from '../run/topology/interface-counters.ts';
 import { startServer } from '../run/server/server-process.ts';
 import { createTopology } from '../run/topology/topology.ts';
 import { PORT } from '../../experiments/spec.ts';

@@ -1,14 +1,14 @@
 // One experiment run on this kernel: topology → server with the program → traffic → raw observations.
 import { randomInt } from 'node:crypto';
 import { release } from 'node:os';
-import { execa } from 'execa';
 import { bpfObjectPath } from './setup/build-bpf.ts';
 import { createCgroup } from './topology/cgroup.ts';
-import { DumpLogError, parseKernelLog } from './capture/dump-log.ts';
+import { completeTracedPackets, readsOf, ringbufPackets, tracedPackets } from './capture/records.ts';
 import { EXIT, HarnessError } from '../support/errors.ts';
 import { bpftoolDump, pinPaths } from './capture/pins.ts';
 import { startServer, type ServerProcess } from './server/server-process.ts';
 import { createTopology, type Topology } from './topology/topology.ts';
+import { interfaceCounters } from './topology/interface-counters.ts';
 import type { TopologyKind } from '../vocabulary/addresses.ts';
 import { openTracePipe, type TracePipe } from './capture/trace-pipe.ts';
 import { sendTraffic } from './traffic/send.ts';
@@ -17,7 +17,7 @@ import { hookNamed } from '../hooks/index.ts';
 import { DUMP_PKT_TYPE_UNKNOWN } from '../vocabulary/record-layout.ts';
 import { PORT, type DoneWhen, type ExperimentSpec } from '../../experiments/spec.ts';
 import type { CaptureChannel, ServerConfig, ServerMessage } from './server/ipc.ts';
-import type { KernelPacket, Observations, UserRead } from '../vocabulary/observations.ts';
+import type { Observations } from '../vocabulary/observations.ts';
 
 const READY_TIMEOUT_MS = 15_000;
 const TRAFFIC_TIMEOUT_MS = 10_000;
@@ -139,48 +139,4 @@ async function waitUntilDone(server: ServerProcess, doneWhen: DoneWhen, tracePip
     if (Date.now() > deadline) throw new HarnessError(EXIT.runFailed, `timed out waiting for ${packets} packet(s) on trace_pipe`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-}
-
-function tracedPackets(log: string, tag: number): KernelPacket[] {
-  try {
-    return parseKernelLog(log, { tag }).packets;
-  } catch (error) {
-    if (error instanceof DumpLogError) throw new HarnessError(EXIT.runFailed, `trace_pipe: ${error.message}`);
-    throw error;
-  }
-}
-
-/** Packets whose dump has fully arrived (a packet still being printed makes the parser fail). */
-function completeTracedPackets(log: string, tag: number): number {
-  try {
-    return parseKernelLog(log, { tag }).packets.length;
-  } catch {
-    return 0;
-  }
-}
-
-function ringbufPackets(messages: ServerMessage[]): KernelPacket[] {
-  return messages.flatMap((m) =>
-    m.type === 'packet'
-      ? [{ seq: m.seq, length: m.length, bytes: fromHex(m.hex), pktType: m.pktType, protocol: m.protocol, ifindex: m.ifindex }]
-      : [],
-  );
-}
-
-function readsOf(messages: ServerMessage[], socket: 'server' | 'observer'): UserRead[] {
-  return messages.flatMap((m) =>
-    m.type === 'read' && m.socket === socket ? [{ bytes: fromHex(m.hex), ...(m.pktType === undefined ? {} : { pktType: m.pktType }) }] : [],
-  );
-}
-
-/** A plain Uint8Array: Buffer.from(hex) may share a pooled ArrayBuffer, and Buffer.slice() does not copy. */
-function fromHex(hex: string): Uint8Array {
-  return Uint8Array.from(Buffer.from(hex, 'hex'));
-}
-
-/** The server interface's packet counters: in our own namespaces they count exactly the experiment's traffic. */
-export async function interfaceCounters(t: Topology): Promise<NonNullable<Observations['interface']>> {
-  const { stdout } = await execa('ip', ['-n', t.server.name, '-s', '-j', 'link', 'show', 'dev', t.serverIfname]);
-  const [link] = JSON.parse(stdout) as { stats64: { rx: { packets: number }; tx: { packets: number } } }[];
-  return { name: t.serverIfname, rxPackets: link.stats64.rx.packets, txPackets: link.stats64.tx.packets };
 }
