@@ -47,11 +47,21 @@ struct packet_meta {
 /* Where the packet's bytes are: an __sk_buff, an xdp_md, or kernel memory (ctx is then the first byte). */
 enum dump_source { FROM_SKB, FROM_XDP, FROM_KERNEL };
 
-/* `from` is a compile-time constant at every call site, so only one helper call survives. */
+/* `from` is a compile-time constant at every call site, so only one way of reading survives. XDP reads
+ * the frame directly (ctx->data up to ctx->data_end), not with bpf_xdp_load_bytes(): that helper came in
+ * Linux 5.18, XDP in 4.8. A program not loaded as xdp.frags has the whole frame there, so the bytes are
+ * the same. For XDP, `len` must be a compile-time constant (dump_to_ringbuf() copies with xdp_copy()). */
 static __always_inline long load_bytes(void *ctx, enum dump_source from, __u32 offset, void *to, __u32 len)
 {
-	if (from == FROM_XDP)
-		return bpf_xdp_load_bytes(ctx, offset, to, len);
+	if (from == FROM_XDP) {
+		void *data = (void *)(long)((struct xdp_md *)ctx)->data;
+		void *end = (void *)(long)((struct xdp_md *)ctx)->data_end;
+
+		if (data + offset + len > end)
+			return -1;
+		__builtin_memcpy(to, data + offset, len);
+		return 0;
+	}
 	if (from == FROM_KERNEL)
 		return bpf_probe_read_kernel(to, len, (char *)ctx + offset);
 	return bpf_skb_load_bytes(ctx, offset, to, len);
@@ -82,10 +92,68 @@ static __always_inline void dump_to_trace_pipe(void *ctx, enum dump_source from,
 	}
 }
 
+/* XDP's copy into a record, by direct packet access: the one helper that copies a variable length out
+ * of an XDP frame, bpf_xdp_load_bytes(), came in 5.18. Blocks of 64 (or 8, or 1) bytes, the last one
+ * ending at len and overlapping the one before; the loops are bounded (verified since 5.3), 16 rounds
+ * at most. The barrier_var()s keep clang from rewriting values into forms the 5.10 verifier loses. */
+
+/* Copies `n` bytes (a constant: 1, or a multiple of 8) at `off` from the frame to `to`; -1 past its end. */
+static __always_inline long xdp_copy_block(__u8 *data, __u8 *end, __u8 *to, __u64 off, const __u32 n)
+{
+	__u8 *from = data + off;
+	__u32 i;
+
+	/* Else clang folds the check data + (len - n) + n > end into data + len > end: not a bound on
+	 * the pointer the loads use. */
+	barrier_var(from);
+	if (from + n > end)
+		return -1;
+	if (n == 1) {
+		to[off] = *from;
+		return 0;
+	}
+#pragma unroll
+	for (i = 0; i < n; i += 8)
+		*(__u64 *)(to + off + i) = *(__u64 *)(from + i);
+	return 0;
+}
+
+/* Copies to[0, len) in blocks of `n` bytes; n <= len <= max. */
+static __always_inline long xdp_copy_blocks(__u8 *data, __u8 *end, __u8 *to, __u64 len, const __u32 n, const __u32 max)
+{
+	__u64 off;
+
+	/* `off + n < max` ends the loop where `off + n < len` must have: the 5.10 verifier only decides a
+	 * jump against a constant on the right, and would go on with an impossible len. The barrier keeps
+	 * clang from dropping the constant bound as implied. */
+	barrier_var(len);
+	for (off = 0; off + n < max && off + n < len; off += n)
+		if (xdp_copy_block(data, end, to, off, n))
+			return -1;
+	return xdp_copy_block(data, end, to, len - n, n);
+}
+
+/* Copies an XDP frame's first `len` bytes (1..DUMP_CAPTURE_MAX, no more than the frame has). */
+static __always_inline long xdp_copy(struct xdp_md *ctx, __u8 *to, __u64 len)
+{
+	__u8 *data = (void *)(long)ctx->data;
+	__u8 *end = (void *)(long)ctx->data_end;
+
+	/* Else clang tests len - 1 against 63 and 7, and the 5.10 verifier does not carry that bound
+	 * over to len. */
+	barrier_var(len);
+	if (len >= 64)
+		return xdp_copy_blocks(data, end, to, len, 64, DUMP_CAPTURE_MAX);
+	if (len >= 8)
+		return xdp_copy_blocks(data, end, to, len, 8, 63);
+	return xdp_copy_blocks(data, end, to, len, 1, 7);
+}
+
 static __always_inline void dump_to_ringbuf(void *ctx, enum dump_source from, struct packet_meta *m, __u32 seq, __u32 captured)
 {
 	struct dump_record *rec = bpf_ringbuf_reserve(&records, sizeof(*rec), 0);
 	__u64 *lost;
+	__u32 len;
 
 	if (!rec) {
 		lost = dump_counter(DUMP_COUNTER_LOST);
@@ -100,8 +168,9 @@ static __always_inline void dump_to_ringbuf(void *ctx, enum dump_source from, st
 	rec->ifindex = m->ifindex;
 	/* The load needs a length the verifier can bound to 1..DUMP_CAPTURE_MAX (a power of two):
 	 * for captured in that range, ((captured - 1) & (MAX - 1)) + 1 == captured. */
+	len = (((__u64)captured - 1) & (DUMP_CAPTURE_MAX - 1)) + 1;
 	if (captured == 0 ||
-	    load_bytes(ctx, from, 0, rec->data, (((__u64)captured - 1) & (DUMP_CAPTURE_MAX - 1)) + 1))
+	    (from == FROM_XDP ? xdp_copy(ctx, rec->data, len) : load_bytes(ctx, from, 0, rec->data, len)))
 		captured = 0;
 	rec->captured = captured;
 	bpf_ringbuf_submit(rec, 0);

@@ -10,12 +10,22 @@ import { escapeHtml } from '../../../scripts/report/html/escape.ts';
 import { experimentPage } from '../../../scripts/report/html/experiment-page.ts';
 import { indexPage } from '../../../scripts/report/html/index-page.ts';
 import { readSummary } from '../../helpers.ts';
+import { statusLine } from '../../../scripts/vocabulary/run-status.ts';
 import { UDP, hex, ipv4, known } from '../../fixtures/packets.ts';
 
 const RESULTS = join(ROOT, 'results');
 const tcp = readSummary(RESULTS, 'tcp');
 const xdp = readSummary(RESULTS, 'xdp');
-const unsupported = readSummary(join(RESULTS, 'kernels', '5.10.0-46-cloud-amd64'), 'xdp');
+/** A run whose kernel lacked the hook: nothing observed, the status and the matrix say so. */
+const lack = { kind: 'unsupported', reason: 'tcx links are not available', missing: 'BPF_TCX_INGRESS', since: '6.6' } as const;
+const unsupported: Summary = {
+  ...xdp,
+  kernel_view: { ...xdp.kernel_view, packets: [], maps: [] },
+  user_view: { reads: [] },
+  checks: [],
+  status: lack,
+  overview: { ...xdp.overview, status: statusLine(lack) },
+};
 const EXTRA = { explanation: 'Why <it> happens & more.', indexAbove: true };
 
 interface ByteSpan {
@@ -138,7 +148,7 @@ t.test('highlights: exactly found_in.offset .. +length of the packet the read wa
 
 t.test('unsupported: said plainly, no bytes', async (t) => {
   const html = experimentPage(unsupported, EXTRA);
-  t.match(html, /class="banner unsupported"[^>]*>unsupported on this kernel: it has no bpf_xdp_load_bytes\(\) \(#189\) helper\./);
+  t.match(html, /class="banner unsupported"[^>]*>unsupported on this kernel: tcx links are not available \(added in Linux 6\.6\)\./);
   t.match(html, 'No packets and no reads to show.');
   t.notMatch(html, 'data-offset=');
   t.notMatch(html, 'class="legend"', 'no legend without bytes');
@@ -148,8 +158,13 @@ t.test('lost records and failed checks are visible', async (t) => {
   const lossy: Summary = { ...tcp, kernel_view: { ...tcp.kernel_view, lost: 3 } };
   t.match(experimentPage(lossy, EXTRA), /class="banner lost"[^>]*>3 record\(s\) were lost/);
   t.notMatch(experimentPage(tcp, EXTRA), 'class="banner lost"');
-  const failed: Summary = { ...tcp, checks: [{ description: 'd', expected: '1', observed: '2', ok: false }] };
-  t.match(experimentPage(failed, EXTRA), '✗ FAILED');
+  const check = { description: 'd', expected: '1', observed: '2', ok: false };
+  const status = { kind: 'failed', reason: 'cross-check failed: d: expected 1, observed 2', exit_code: 7 } as const;
+  const failed: Summary = { ...tcp, checks: [check], status, overview: { ...tcp.overview, status: statusLine(status) } };
+  const page = experimentPage(failed, EXTRA);
+  t.match(page, '✗ FAILED');
+  t.match(page, /class="banner failed"[^>]*>failed: cross-check failed: d: expected 1, observed 2\./, 'the banner says the run failed');
+  t.match(indexPage([failed]), '<td class="status-failed">failed: cross-check failed', 'the index cell is red and says failed, not ok');
 });
 
 t.test('an ICMP error: the datagram it quotes is coloured by its own layers', async (t) => {
