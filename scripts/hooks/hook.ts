@@ -73,3 +73,13 @@ export function defineHook<const Name extends string>(hook: HookDefinition<Name>
 
 /** For hooks that need nothing beyond the eBPF core the harness already requires. */
 export const ALWAYS_THERE = async (): Promise<KernelLack | null> => null;
+
+/** What every tracing hook shares: system-wide, on a kernel function's skb, its return value ignored. */
+export const TRACING = {
+  attachesTo: 'kernel',
+  viewStartsAt: 'function',
+  sees: 'function',
+  keepGoing: '0 (ignored)',
+  returnName: (value: number) => `${value} (ignored)`,
+  returnEffect: () => 'ignored',
+} as const satisfies Partial<HookDefinition>;

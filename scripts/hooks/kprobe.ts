@@ -1,17 +1,12 @@
 // kprobes (BPF_PROG_TYPE_KPROBE) on a kernel function: system-wide, reading the skb from kernel memory;
 // the return value is ignored. libbpf attaches through the kprobe PMU, or the legacy kprobe_events file.
 import { join } from 'node:path';
-import { defineHook } from './hook.ts';
+import { TRACING, defineHook } from './hook.ts';
 
 export const KPROBE = defineHook({
+  ...TRACING,
   name: 'kprobe',
   programText: 'kprobe',
-  attachesTo: 'kernel',
-  viewStartsAt: 'function',
-  sees: 'function',
-  keepGoing: '0 (ignored)',
-  returnName: (value) => `${value} (ignored)`,
-  returnEffect: () => 'ignored',
   async probe(ctx) {
     const tracefs = await ctx.tracefs('kprobes are attached through tracefs');
     if (ctx.exists('/sys/bus/event_source/devices/kprobe') || ctx.exists(join(tracefs, 'kprobe_events'))) return null;

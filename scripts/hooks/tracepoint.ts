@@ -1,17 +1,12 @@
 // BTF-enabled tracepoints (tp_btf/…, BPF_TRACE_RAW_TP): system-wide, typed access to the tracepoint's
 // arguments; the return value is ignored.
 import { join } from 'node:path';
-import { defineHook } from './hook.ts';
+import { TRACING, defineHook } from './hook.ts';
 
 export const TRACEPOINT = defineHook({
+  ...TRACING,
   name: 'tracepoint',
   programText: 'tracepoint program',
-  attachesTo: 'kernel',
-  viewStartsAt: 'function',
-  sees: 'function',
-  keepGoing: '0 (ignored)',
-  returnName: (value) => `${value} (ignored)`,
-  returnEffect: () => 'ignored',
   async probe(ctx) {
     if (!ctx.exists('/sys/kernel/btf/vmlinux')) {
       return { reason: 'tp_btf programs need kernel BTF (CONFIG_DEBUG_INFO_BTF is not set)', missing: 'CONFIG_DEBUG_INFO_BTF' };
