@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { execa } from 'execa';
-import { ROOT } from './support/paths.ts';
+import { ROOT, projectScript } from './support/paths.ts';
 
 const [count = '20', ...names] = process.argv.slice(2);
 const runs = Number(count);
@@ -36,7 +36,9 @@ try {
   for (let i = 0; i < runs; i++) {
     const dir = join(base, `run${i}`);
     const started = Date.now();
-    const result = await execa(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'cli.ts'), 'experiment', ...(names.length ? names : ['all']), '--results', dir, '--logs', join(base, 'logs')], { cwd: ROOT, reject: false, all: true });
+    const [node, ...cli] = projectScript('scripts/cli');
+    const args = [...cli, 'experiment', ...(names.length ? names : ['all']), '--results', dir, '--logs', join(base, 'logs')];
+    const result = await execa(node, args, { cwd: ROOT, reject: false, all: true });
     if (result.exitCode !== 0) {
       console.error(`run ${i + 1} failed (exit ${result.exitCode}):\n${result.all}`);
       process.exitCode = 1;

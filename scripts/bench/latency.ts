@@ -10,6 +10,8 @@ import { EXPERIMENTS } from '../../experiments/index.ts';
 import { compileC } from './compile-c.ts';
 
 export interface Timing {
+  /** How the bench refers to the row. */
+  key: 'by-hand' | 'cli' | 'npm' | 'all' | 'node';
   what: string;
   runs: number;
   medianSeconds: number;
@@ -55,12 +57,12 @@ export async function latency(runs: number): Promise<Timing[]> {
   const ns = await createNamespace('bench');
   try {
     return [
-      { what: 'tcp by hand (bare-tcp.c + ncat)', runs, medianSeconds: await timed(runs, bare(binary, ns)) },
-      { what: 'node build/js/scripts/cli.mjs experiment tcp (what npm runs)', runs, medianSeconds: await timed(runs, harness(['tcp'], 'node')) },
-      { what: 'npm run experiment tcp (npm adds its own start-up)', runs, medianSeconds: await timed(runs, harness(['tcp'], 'npm')) },
-      { what: `npm run experiment all (${EXPERIMENTS.length} experiments)`, runs: 1, medianSeconds: await timed(1, harness(['all'], 'npm')) },
+      { key: 'by-hand', what: 'tcp by hand (bare-tcp.c + ncat)', runs, medianSeconds: await timed(runs, bare(binary, ns)) },
+      { key: 'cli', what: 'node build/js/scripts/cli.mjs experiment tcp (what npm runs)', runs, medianSeconds: await timed(runs, harness(['tcp'], 'node')) },
+      { key: 'npm', what: 'npm run experiment tcp (npm adds its own start-up)', runs, medianSeconds: await timed(runs, harness(['tcp'], 'npm')) },
+      { key: 'all', what: `npm run experiment all (${EXPERIMENTS.length} experiments)`, runs: 1, medianSeconds: await timed(1, harness(['all'], 'npm')) },
       // The floor under any node process: the harness starts two (the CLI and the server).
-      { what: 'node start-up alone (node -e 0)', runs, medianSeconds: await timed(runs, async () => void (await execa(process.execPath, ['-e', '0']))) },
+      { key: 'node', what: 'node start-up alone (node -e 0)', runs, medianSeconds: await timed(runs, async () => void (await execa(process.execPath, ['-e', '0']))) },
     ];
   } finally {
     await ns.remove();

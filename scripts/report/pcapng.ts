@@ -1,5 +1,5 @@
 // pcapng files (draft-ietf-opsawg-pcapng) of one experiment's program view and userspace reads, for Wireshark/tshark.
-import type { LayerName } from '../vocabulary/layers.ts';
+import { layerHeaderText, type LayerName } from '../vocabulary/layers.ts';
 import { findHook } from '../hooks/index.ts';
 import { DUMP_CAPTURE_MAX } from '../vocabulary/record-layout.ts';
 import type { Summary, SummaryRead } from './summary-json.ts';
@@ -42,17 +42,6 @@ function linkFor(layer: LayerName, protocol: string | null): Link {
       return upperPdu(layer);
   }
 }
-
-const LAYER_TEXT: Record<LayerName, string> = {
-  ethernet: 'Ethernet header',
-  ipv4: 'IPv4 header',
-  ipv6: 'IPv6 header',
-  tcp: 'TCP header',
-  udp: 'UDP header',
-  icmp: 'ICMP header',
-  sctp: 'SCTP common header',
-  payload: 'payload',
-};
 
 // ---- blocks: little-endian, options and packet data padded to 32 bits ----
 
@@ -193,7 +182,7 @@ function readLink(s: Summary, r: SummaryRead): Link {
 
 function readWhere(r: SummaryRead): string {
   const where = r.found_in ? `found in packet ${r.found_in.packet} at offset ${r.found_in.offset}` : "not found in the program's view";
-  return `${where}, ${r.starts_with === 'payload' ? 'payload only' : `starts at the ${LAYER_TEXT[r.starts_with]}`}`;
+  return `${where}, ${r.starts_with === 'payload' ? 'payload only' : `starts at the ${layerHeaderText[r.starts_with]}`}`;
 }
 
 /** What recv() returned: the server's reads, then the unfiltered observer's on interfaces of their own. */
@@ -222,15 +211,15 @@ export function userPcapng(s: Summary): Buffer {
 const distinct = <T>(xs: T[]) => [...new Set(xs)];
 
 function viewChoice(layer: LayerName, link: Link): string {
-  if (link.type !== UPPER_PDU) return `the ${LAYER_TEXT[layer]}: ${link.text}`;
+  if (link.type !== UPPER_PDU) return `the ${layerHeaderText[layer]}: ${link.text}`;
   return (
-    `the ${LAYER_TEXT[layer]}, which has no link type: its packets are ${link.text}, ` +
+    `the ${layerHeaderText[layer]}, which has no link type: its packets are ${link.text}, ` +
     'which decodes exactly the bytes the program saw, with no IP layer or addresses made up'
   );
 }
 
 function readChoice(s: Summary, r: SummaryRead): string {
-  if (r.starts_with !== 'payload') return `begin at the ${LAYER_TEXT[r.starts_with]}, so they are ${readLink(s, r).text}`;
+  if (r.starts_with !== 'payload') return `begin at the ${layerHeaderText[r.starts_with]}, so they are ${readLink(s, r).text}`;
   return `are payload only, so they are ${DATA.text}, which shows the bytes as they are`;
 }
 

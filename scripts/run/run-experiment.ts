@@ -43,6 +43,9 @@ export async function capture(spec: ExperimentSpec, opts: CaptureOptions): Promi
   let tracePipe: TracePipe | null = null;
   let server: ServerProcess | null = null;
   try {
+    // What the server needs made first: a cgroup to join (cgroup hooks), a bpffs folder for pins.
+    const cgroup = hookNamed(spec.hook).attachesTo === 'cgroup' ? await createCgroup(spec.name) : undefined;
+    const pins = spec.filter.pins ? await pinPaths(spec.name, spec.filter.pins) : undefined;
     const config: ServerConfig = {
       object: bpfObjectPath(spec.filter.object),
       program: spec.filter.program,
@@ -56,8 +59,8 @@ export async function capture(spec: ExperimentSpec, opts: CaptureOptions): Promi
       returnValue: spec.filter.returnValue,
       observer: spec.server.observer,
       limit: spec.doneWhen.packets,
-      cgroup: hookNamed(spec.hook).attachesTo === 'cgroup' ? await createCgroup(spec.name) : undefined,
-      pins: spec.filter.pins ? await pinPaths(spec.name, spec.filter.pins) : undefined,
+      cgroup,
+      pins,
     };
     if (channel === 'trace_pipe') tracePipe = await openTracePipe(spec.name);
     server = await startServer(spec.server.program, topology.server.exec, config, READY_TIMEOUT_MS);

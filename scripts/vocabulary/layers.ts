@@ -15,6 +15,18 @@ export const layerName: Record<LayerName, string> = {
   payload: 'payload',
 };
 
+/** How prose names the part of a view a layer is: "the SCTP common header", "the payload". */
+export const layerHeaderText: Record<LayerName, string> = {
+  ethernet: 'Ethernet header',
+  ipv4: 'IPv4 header',
+  ipv6: 'IPv6 header',
+  tcp: 'TCP header',
+  udp: 'UDP header',
+  icmp: 'ICMP header',
+  sctp: 'SCTP common header',
+  payload: 'payload',
+};
+
 /** The transport protocol an experiment's traffic uses: it disambiguates a view that starts past IP. */
 export type Transport = 'tcp' | 'udp' | 'sctp' | 'icmp';
 

@@ -215,7 +215,7 @@ export function parseUserLog(text: string): UserRead[] {
 const byteLine = (b: number, i: number) => `\tbyte[${i}]=0x${b.toString(16)}`;
 
 /**
- * Format (d): the filter's messages without trace prefixes. With a tag every line carries the edl key
+ * The kernel log as the study's filter printed it (its messages without trace_pipe's prefixes). With a tag every line carries the edl key
  * (so seq survives modulo 2^16); without one the lines are the study's and seq becomes the position.
  */
 export function renderKernelLog(packets: KernelPacket[], tag?: number): string {
@@ -235,7 +235,7 @@ export function renderKernelLog(packets: KernelPacket[], tag?: number): string {
   return out.map((l) => l + '\n').join('');
 }
 
-/** Format (b), as the study's server printed each read. */
+/** The userspace log, as the study's server printed each read. */
 export function renderUserLog(reads: UserRead[]): string {
   return reads
     .map((r) => [`Userspace: Received ${r.bytes.length} bytes, dumping`, ...Array.from(r.bytes, byteLine), ''].map((l) => l + '\n').join(''))
