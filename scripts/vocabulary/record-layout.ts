@@ -193,3 +193,7 @@ export function decodeCountKey(buf: Buffer): CountKey {
   const f = STRUCTS.count_key.fields;
   return { ifindex: u32(buf, f.ifindex), protocol: u32(buf, f.protocol) };
 }
+
+/** bpf/dump.h's switch for the trace_pipe code: a read-only variable alone in its own section, which the
+ *  loader sets to 0 before loading (ring-buffer runs then leave that code out of verification). */
+export const TRACE_PIPE_SWITCH = { section: '.rodata.channels', variable: 'with_trace_pipe', offset: 0, size: 1 } as const;

@@ -3,6 +3,7 @@ import koffi from 'koffi';
 import { readFileSync, realpathSync } from 'node:fs';
 import { constants } from 'node:os';
 import { SysError } from '../sockets/libc.ts';
+import { TRACE_PIPE_SWITCH } from '../../scripts/vocabulary/record-layout.ts';
 
 const EEXIST = constants.errno.EEXIST;
 
@@ -49,8 +50,10 @@ export class BpfObject {
   static load(path: string, program: string, opts: { withTracePipe?: boolean } = {}): BpfObject {
     const obj = open_file(path, null) as Pointer;
     if (!obj) throw new SysError(`bpf_object__open_file(${path})`, koffi.errno());
-    const channels = find_map(obj, '.rodata.channels') as Pointer;
-    if (channels && opts.withTracePipe === false) new Uint8Array(koffi.view(initial_value(channels, [0]), 1))[0] = 0;
+    const channels = find_map(obj, TRACE_PIPE_SWITCH.section) as Pointer;
+    if (channels && opts.withTracePipe === false) {
+      new Uint8Array(koffi.view(initial_value(channels, [0]), TRACE_PIPE_SWITCH.offset + TRACE_PIPE_SWITCH.size))[TRACE_PIPE_SWITCH.offset] = 0;
+    }
     let found = false;
     for (let p = next_program(obj, null) as Pointer; p; p = next_program(obj, p) as Pointer) {
       const wanted = program_name(p) === program;

@@ -246,6 +246,22 @@ t.test('record-layout.ts matches the BTF of build/bpf/*.bpf.o', { skip: TOOLS },
   t.equal(record?.fields.data?.size, DUMP_CAPTURE_MAX, 'dump_record.data holds DUMP_CAPTURE_MAX bytes');
 });
 
+t.test('the trace_pipe switch the loader pokes is where the twin says, in every object that has it', { skip: TOOLS }, async (t) => {
+  await buildBpf();
+  const { section, variable, offset, size } = layout.TRACE_PIPE_SWITCH;
+  let seen = 0;
+  for (const name of readdirSync(BPF_DIR).filter((f) => f.endsWith('.bpf.c')).map((f) => f.slice(0, -'.bpf.c'.length))) {
+    const json = execFileSync(BPFTOOL!, ['btf', 'dump', 'file', bpfObjectPath(name), '--json'], { encoding: 'utf8', maxBuffer: 256 << 20 });
+    const types = (JSON.parse(json) as { types: { id: number; kind: string; name: string; vars?: { type_id: number; offset: number; size: number }[] }[] }).types;
+    const sec = types.find((ty) => ty.kind === 'DATASEC' && ty.name === section);
+    if (!sec) continue;
+    seen++;
+    const vars = (sec.vars ?? []).map((v) => ({ name: types.find((ty) => ty.id === v.type_id)?.name, offset: v.offset, size: v.size }));
+    t.same(vars, [{ name: variable, offset, size }], `${name}.bpf.o: ${section} holds ${variable} alone, ${size} B at ${offset}`);
+  }
+  t.ok(seen > 0, `some object has ${section}`);
+});
+
 t.test("record.h's text: its #defines, structs and enums are all in the twin", async (t) => {
   const text = readFileSync(RECORD_H, 'utf8');
   // BTF keeps no macros: DUMP_PKT_TYPE_UNKNOWN (and DUMP_CAPTURE_MAX, also checked above through the
