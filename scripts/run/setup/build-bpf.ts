@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ROOT } from '../../support/paths.ts';
+import { EXIT, HarnessError } from '../../support/errors.ts';
 
 const SOURCE_DIR = join(ROOT, 'bpf');
 const BPF_BUILD_DIR = join(ROOT, 'build', 'bpf');
@@ -13,6 +14,17 @@ function mtime(path: string): number {
   } catch {
     return 0;
   }
+}
+
+/** clang's flags for a BPF object, as libbpf-bootstrap's Makefile derives them from the machine:
+ *  asm/types.h lives in the multiarch include dir, which -target bpf does not search, and bpf_tracing.h
+ *  needs the target architecture to find function arguments in pt_regs. */
+export function clangBpfArgs(): string[] {
+  const arch = { x64: { target: 'x86', multiarch: 'x86_64-linux-gnu' }, arm64: { target: 'arm64', multiarch: 'aarch64-linux-gnu' } }[
+    process.arch as 'x64' | 'arm64'
+  ];
+  if (!arch) throw new HarnessError(EXIT.bpfLoad, `building BPF objects on ${process.arch} is not set up: add its target and multiarch folder to clangBpfArgs()`);
+  return ['-O2', '-g', '-Wall', '-Werror', '-target', 'bpf', `-D__TARGET_ARCH_${arch.target}`, `-I/usr/include/${arch.multiarch}`];
 }
 
 /** The object built from bpf/<name>.bpf.c. */
@@ -32,16 +44,10 @@ export async function buildBpf(): Promise<string[]> {
     if (mtime(out) > Math.max(newestHeader, mtime(join(SOURCE_DIR, file)))) continue;
     // Compile beside, then rename: a concurrent run never loads a half-written object.
     const tmp = `${out}.${process.pid}.tmp`;
-    // asm/types.h lives in the multiarch include dir, which -target bpf does not search; bpf_tracing.h
-    // needs the target architecture to find function arguments in pt_regs.
-    const result = await execa(
-      'clang',
-      ['-O2', '-g', '-Wall', '-Werror', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-I/usr/include/x86_64-linux-gnu', '-c', file, '-o', tmp],
-      { cwd: SOURCE_DIR, reject: false },
-    );
+    const result = await execa('clang', [...clangBpfArgs(), '-c', file, '-o', tmp], { cwd: SOURCE_DIR, reject: false });
     if (result.exitCode !== 0) {
       rmSync(tmp, { force: true });
-      throw new Error(`clang could not compile bpf/${file}:\n${result.stderr}\nFix the program and run again.`);
+      throw new HarnessError(EXIT.bpfLoad, `clang could not compile bpf/${file}:\n${result.stderr}\nFix the program and run again.`);
     }
     renameSync(tmp, out);
     built.push(name);
