@@ -2,7 +2,7 @@
 // study; accepted sockets inherit it. At the peer's FIN the server detaches before closing, so its own
 // close does not add packets to the capture.
 import { SOCK_NONBLOCK, SOCK_STREAM, accept, bind, listen, reuseAddress, socket } from './sockets/libc.ts';
-import { addressFamily, emit, serve } from './sockets/session.ts';
+import { addressFamily, serve } from './sockets/session.ts';
 
 serve((session) => {
   const { address, port } = session.config;
@@ -19,7 +19,7 @@ serve((session) => {
         if (!session.drainSocket(fd, 'stream')) return;
         session.program.detachAll();
         session.unwatch(fd);
-        emit({ type: 'eof' });
+        session.emit({ type: 'eof' });
       });
     }
   });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { bpfObjectPath } from '../run/setup/build-bpf.ts';
 import { interfaceCounters } from '../run/topology/interface-counters.ts';
-import { startServer } from '../run/server/server-process.ts';
+import { startServer } from '../run/server/start-server.ts';
 import { createTopology } from '../run/topology/topology.ts';
 import { PORT } from '../../experiments/spec.ts';
 import { compileC } from './compile-c.ts';
@@ -45,7 +45,7 @@ async function floodOnce(flood: string, datagrams: number, payloadBytes: number)
   try {
     const server = await startServer(
       'count',
-      topology.server.exec,
+      { netnsPath: topology.server.path, nsExec: topology.server.exec },
       {
         object: bpfObjectPath('dump'),
         program: 'dump_tc',
@@ -58,7 +58,7 @@ async function floodOnce(flood: string, datagrams: number, payloadBytes: number)
         ifname: topology.serverIfname,
         countOnly: true,
       },
-      READY_MS,
+      { ownProcess: false, readyTimeoutMs: READY_MS },
     );
     const [ns, ...nsArgs] = topology.server.exec;
     // Default buffer and snap length, as a user would run it; --immediate-mode off (tcpdump's default).

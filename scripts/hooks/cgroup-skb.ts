@@ -9,6 +9,7 @@ function attachToCgroup(ctx: AttachContext) {
 
 const cgroupSkb = {
   attachesTo: 'cgroup',
+  ownProcess: true,
   viewStartsAt: 'network',
   keepGoing: '1 (allow)',
   returnName: (value: number) => (value === 0 ? '0 (drop)' : value === 1 ? '1 (allow)' : String(value)),

@@ -48,6 +48,9 @@ export interface HookDefinition<Name extends string = string> {
   /** Where the program goes: the server's sockets (SO_ATTACH_BPF, per socket the server opens), the
    *  server's interface, the server's cgroup (one is created for it), or a kernel function (system-wide). */
   attachesTo: 'socket' | 'interface' | 'cgroup' | 'kernel';
+  /** The server must be a process of its own rather than a thread of the harness: joining a cgroup (the
+   *  server's sockets must be created inside it) moves a whole process. */
+  ownProcess?: boolean;
   /** Where offset 0 of the program's view is: the link-layer header, the network header, wherever the
    *  socket's receive path has skb->data (raw: IP; stream and datagram: transport; packet: link), or
    *  wherever the traced function has it. Checked against the committed results by a unit test. */

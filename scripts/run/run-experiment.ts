@@ -6,7 +6,7 @@ import { createCgroup } from './topology/cgroup.ts';
 import { completeTracedPackets, readsOf, ringbufPackets, tracedPackets } from './capture/records.ts';
 import { EXIT, HarnessError } from '../support/errors.ts';
 import { bpftoolDump, pinPaths } from './capture/pins.ts';
-import { startServer, type ServerProcess } from './server/server-process.ts';
+import { startServer, type Server } from './server/start-server.ts';
 import { createTopology, type Topology } from './topology/topology.ts';
 import { interfaceCounters } from './topology/interface-counters.ts';
 import type { TopologyKind } from '../vocabulary/addresses.ts';
@@ -41,7 +41,7 @@ export async function capture(spec: ExperimentSpec, opts: CaptureOptions): Promi
   const topology = await createTopology(opts.topology, spec.name, spec.family);
   progress(describeTopology(topology));
   let tracePipe: TracePipe | null = null;
-  let server: ServerProcess | null = null;
+  let server: Server | null = null;
   try {
     // What the server needs made first: a cgroup to join (cgroup hooks), a bpffs folder for pins.
     const cgroup = hookNamed(spec.hook).attachesTo === 'cgroup' ? await createCgroup(spec.name) : undefined;
@@ -63,7 +63,9 @@ export async function capture(spec: ExperimentSpec, opts: CaptureOptions): Promi
       pins,
     };
     if (channel === 'trace_pipe') tracePipe = await openTracePipe(spec.name);
-    server = await startServer(spec.server.program, topology.server.exec, config, READY_TIMEOUT_MS);
+    const place = { netnsPath: topology.server.path, nsExec: topology.server.exec };
+    const ownProcess = Boolean(hookNamed(spec.hook).ownProcess);
+    server = await startServer(spec.server.program, place, config, { ownProcess, readyTimeoutMs: READY_TIMEOUT_MS });
     progress(`server ${spec.server.program} ready: ${spec.filter.program} attached (${spec.hook}, ${topology.serverAddress}, channel ${channel})`);
     const sendAll = async () => {
       for (const step of spec.traffic) await sendTraffic(topology.client.exec, step, topology.serverAddress, TRAFFIC_TIMEOUT_MS);
@@ -116,7 +118,7 @@ function describeTopology(t: Topology): string {
 }
 
 /** Waits until every condition of `doneWhen` holds; the trace_pipe channel counts packets in its log. */
-async function waitUntilDone(server: ServerProcess, doneWhen: DoneWhen, tracePipe: TracePipe | null, tag: number): Promise<void> {
+async function waitUntilDone(server: Server, doneWhen: DoneWhen, tracePipe: TracePipe | null, tag: number): Promise<void> {
   const count = (all: ServerMessage[], type: ServerMessage['type'], socket?: string) =>
     all.filter((m) => m.type === type && (socket === undefined || (m.type === 'read' && m.socket === socket))).length;
   const { eof, reads = 0, observerReads = 0, packets = 0 } = doneWhen;

@@ -1,6 +1,6 @@
 // Where things live, from the repository root, and how to start one of the project's own scripts.
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const HERE = fileURLToPath(import.meta.url);
@@ -28,4 +28,13 @@ const BUNDLED = HERE.startsWith(BUNDLE_DIR);
 /** The command line that runs `script` ("servers/tcp", "scripts/send-sctp"), relative to the root, without extension. */
 export function projectScript(script: string): string[] {
   return BUNDLED ? [process.execPath, join(BUNDLE_DIR, `${script}.mjs`)] : [process.execPath, '--import', 'tsx', join(ROOT, `${script}.ts`)];
+}
+
+/** How to start `script` as a worker thread: the bundle, or from source through tsx's loader (registered in
+ *  the thread itself, since a worker does not inherit the --import of its process). */
+export function projectWorker(script: string): { file: string; evaluate: boolean } {
+  if (BUNDLED) return { file: join(BUNDLE_DIR, `${script}.mjs`), evaluate: false };
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const source = pathToFileURL(join(ROOT, `${script}.ts`)).href;
+  return { file: `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); })`, evaluate: true };
 }

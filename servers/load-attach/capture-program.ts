@@ -130,8 +130,8 @@ export class CaptureProgram {
   }
 }
 
-/** struct dump_config (bpf/record.h) as the program's `config` map holds it. The netns is ours: tracing
- *  programs see all namespaces and count only this one. */
+/** struct dump_config (bpf/record.h) as the program's `config` map holds it. The netns is this thread's:
+ *  tracing programs see all namespaces and count only this one. */
 export function encodeConfig(c: { tag: number; channel: keyof typeof CHANNEL; returnValue?: number; limit?: number }): Buffer {
   return encodeDumpConfig({
     tag: c.tag,
@@ -139,7 +139,8 @@ export function encodeConfig(c: { tag: number; channel: keyof typeof CHANNEL; re
     verdict: c.returnValue === undefined ? DUMP_RETURN_LEN : DUMP_RETURN_VALUE,
     value: c.returnValue ?? 0,
     limit: c.limit ?? 0,
-    netns: Number(statSync('/proc/self/ns/net').ino),
+    // thread-self: a server thread has entered the experiment's namespace, the process has not.
+    netns: Number(statSync('/proc/thread-self/ns/net').ino),
   });
 }
 

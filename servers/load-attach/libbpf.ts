@@ -26,6 +26,7 @@ const attach = libbpf.func('void *bpf_program__attach(void *prog)');
 const attach_xdp = libbpf.func('void *bpf_program__attach_xdp(void *prog, int ifindex)');
 const attach_cgroup = libbpf.func('void *bpf_program__attach_cgroup(void *prog, int cgroup_fd)');
 const link_destroy = libbpf.func('int bpf_link__destroy(void *link)');
+const link_detach = libbpf.func('int bpf_link__detach(void *link)');
 const tc_hook_create = libbpf.func('int bpf_tc_hook_create(void *hook)');
 const tc_hook_destroy = libbpf.func('int bpf_tc_hook_destroy(void *hook)');
 const tc_attach = libbpf.func('int bpf_tc_attach(void *hook, void *opts)');
@@ -38,6 +39,28 @@ const ring_consume = libbpf.func('int ring_buffer__consume(void *rb)');
 const ring_epoll_fd = libbpf.func('int ring_buffer__epoll_fd(void *rb)');
 const ring_free = libbpf.func('void ring_buffer__free(void *rb)');
 const version_string = libbpf.func('const char *libbpf_version_string(void)');
+const set_log_buf = libbpf.func('int bpf_program__set_log_buf(void *prog, void *buf, size_t size)');
+const set_print = libbpf.func('void *libbpf_set_print(void *fn)');
+
+// libbpf would print to the process's stderr, which a server thread shares with the harness: the
+// verifier's log is captured per program instead (VERIFIER_LOG) and travels in the server's error message.
+set_print(null);
+
+/** Large enough for any verifier log of our programs: before 6.4 a full buffer turns the real error into ENOSPC. */
+const VERIFIER_LOG_BYTES = 16 << 20;
+/** How much of the log's end an error message carries: where the verifier says what it rejected. */
+const VERIFIER_EXCERPT_LINES = 40;
+
+/** A program the kernel refused, with the end of the verifier's log. */
+export class LoadError extends SysError {
+  constructor(
+    call: string,
+    errno: number,
+    readonly verifierLog: string,
+  ) {
+    super(call, errno);
+  }
+}
 
 type Pointer = bigint | null;
 
@@ -55,10 +78,12 @@ export class BpfObject {
       new Uint8Array(koffi.view(initial_value(channels, [0]), TRACE_PIPE_SWITCH.offset + TRACE_PIPE_SWITCH.size))[TRACE_PIPE_SWITCH.offset] = 0;
     }
     let found = false;
+    const log = Buffer.alloc(VERIFIER_LOG_BYTES);
     for (let p = next_program(obj, null) as Pointer; p; p = next_program(obj, p) as Pointer) {
       const wanted = program_name(p) === program;
       found ||= wanted;
       set_autoload(p, wanted);
+      if (wanted) set_log_buf(p, log, log.length);
     }
     if (!found) {
       close(obj);
@@ -67,7 +92,9 @@ export class BpfObject {
     const err = load(obj) as number;
     if (err < 0) {
       close(obj);
-      throw new SysError(`bpf_object__load(${path})`, -err);
+      const end = log.indexOf(0);
+      const text = log.subarray(0, end < 0 ? log.length : end).toString('utf8').trimEnd();
+      throw new LoadError(`bpf_object__load(${path})`, -err, text.split('\n').slice(-VERIFIER_EXCERPT_LINES).join('\n'));
     }
     return new BpfObject(obj);
   }
@@ -114,7 +141,13 @@ export class BpfObject {
           : attach_cgroup(prog, target.cgroupFd)
     ) as Pointer;
     if (!link) throw new SysError(`attaching ${name}`, koffi.errno());
-    return () => void link_destroy(link);
+    // Detach explicitly (BPF_LINK_DETACH) before closing: closing detaches only when the last reference
+    // goes, and a process the harness is starting holds a copy of every fd until it execs. Kernels or
+    // link types without BPF_LINK_DETACH refuse it; closing then detaches as before.
+    return () => {
+      link_detach(link);
+      link_destroy(link);
+    };
   }
 
   /** Attaches to tc clsact ingress or egress (creating the clsact qdisc); returns the detach. */

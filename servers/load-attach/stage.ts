@@ -1,5 +1,6 @@
 // Which stage a server is in when something fails, so its error message can say so (stage, call, errno).
 import { SysError } from '../sockets/libc.ts';
+import { LoadError } from './libbpf.ts';
 import type { ServerStage } from '../../scripts/run/server/ipc.ts';
 
 /** A failure and the stage it happened in. */
@@ -18,6 +19,11 @@ export class StageError extends Error {
 
   get errno(): number | undefined {
     return this.failure instanceof SysError ? this.failure.errno : undefined;
+  }
+
+  /** The end of the verifier's log, when the kernel refused the program. */
+  get verifier(): string | undefined {
+    return this.failure instanceof LoadError && this.failure.verifierLog ? this.failure.verifierLog : undefined;
   }
 }
 

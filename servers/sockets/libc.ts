@@ -2,6 +2,7 @@
 import koffi from 'koffi';
 import { constants } from 'node:os';
 import { isIPv6 } from 'node:net';
+import { closeSync, constants as fsConstants, openSync } from 'node:fs';
 
 const libc = koffi.load('libc.so.6');
 
@@ -12,6 +13,9 @@ export const SOCK_STREAM = 1;
 export const SOCK_DGRAM = 2;
 export const SOCK_RAW = 3;
 export const SOCK_NONBLOCK = 0o4000;
+/** Not inherited by the processes the harness starts while a server thread's socket is open (they would
+ *  keep it open after the server closes it: no FIN until they exit). */
+const SOCK_CLOEXEC = 0o2000000;
 export const ETH_P_ALL = 0x0003;
 const SOL_SOCKET = 1;
 const SO_REUSEADDR = 2;
@@ -45,6 +49,8 @@ const if_nametoindex_ = libc.func('uint32_t if_nametoindex(const char *name)');
 const read_ = libc.func('intptr_t read(int fd, void *buf, size_t len)');
 const close_ = libc.func('int close(int fd)');
 const poll_ = libc.func('int poll(void *fds, uint64_t nfds, int timeout)');
+const pipe2_ = libc.func('int pipe2(_Out_ int *fds, int flags)');
+const setns_ = libc.func('int setns(int fd, int nstype)');
 
 /** Runs a call that returns -1 and sets errno on failure; errno must be read before anything else runs. */
 function check<T extends number | bigint>(call: string, result: T): T {
@@ -53,7 +59,7 @@ function check<T extends number | bigint>(call: string, result: T): T {
 }
 
 export function socket(domain: number, type: number, protocol: number): number {
-  return check('socket()', socket_(domain, type, protocol));
+  return check('socket()', socket_(domain, type | SOCK_CLOEXEC, protocol));
 }
 
 function setIntOption(fd: number, name: number, value: number, what: string): void {
@@ -115,7 +121,7 @@ export function listen(fd: number, backlog = 16): void {
 
 /** Accepts one pending connection, or returns null when none is pending (non-blocking socket). */
 export function accept(fd: number): number | null {
-  const conn = accept4_(fd, null, null, SOCK_NONBLOCK);
+  const conn = accept4_(fd, null, null, SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (conn < 0) {
     const errno = koffi.errno();
     if (errno === EAGAIN || errno === EINTR) return null;
@@ -188,4 +194,25 @@ export function pollReadable(fds: number[], timeoutMs: number): number[] {
     throw new SysError('poll()', errno);
   }
   return fds.filter((_, i) => buf.readInt16LE(i * 8 + 6) !== 0);
+}
+
+const O_CLOEXEC = 0o2000000;
+const CLONE_NEWNET = 0x40000000;
+
+/** A pipe: [read end, write end]. */
+export function pipe(): [number, number] {
+  const fds = [0, 0];
+  check('pipe2()', pipe2_(fds, O_CLOEXEC));
+  return [fds[0], fds[1]];
+}
+
+/** Moves the calling thread (only it: namespaces are per thread) into the network namespace at `path`;
+ *  the sockets it creates from then on live there for their whole life. */
+export function enterNetworkNamespace(path: string): void {
+  const fd = openSync(path, fsConstants.O_RDONLY); // node opens files with O_CLOEXEC already
+  try {
+    check(`setns(${path})`, setns_(fd, CLONE_NEWNET));
+  } finally {
+    closeSync(fd);
+  }
 }

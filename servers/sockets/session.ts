@@ -1,22 +1,14 @@
-// The loop every server runs: watch sockets, stream messages to the harness, stop cleanly when stdin closes.
-import { writeFileSync, writeSync } from 'node:fs';
+// The loop every server runs: watch sockets, stream messages to the harness, stop cleanly when the harness
+// says so (stdin or, in a worker thread, the stop pipe closing: see host.ts).
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CaptureProgram } from '../load-attach/capture-program.ts';
 import { StageError, atStage } from '../load-attach/stage.ts';
 import { AF_INET, AF_INET6, AF_PACKET, SOCK_NONBLOCK, SOCK_RAW, close, pollReadable, read, recvfrom, socket } from './libc.ts';
+import { messageSink, serverHost, type ServerHost } from './host.ts';
 import type { ServerConfig, ServerMessage } from '../../scripts/run/server/ipc.ts';
 
 const RECV_BUFFER = 65536;
-
-export function emit(message: ServerMessage): void {
-  writeSync(1, JSON.stringify(message) + '\n');
-}
-
-/** The harness passes the whole config as one JSON argument. */
-function parseServerConfig(argv = process.argv.slice(2)): ServerConfig {
-  if (argv.length !== 1) throw new Error('server: expected one argument, the config as JSON');
-  return JSON.parse(argv[0]) as ServerConfig;
-}
 
 export function addressFamily(address: string): number {
   return address.includes(':') ? AF_INET6 : AF_INET;
@@ -30,8 +22,18 @@ export class Session {
   private readonly watched = new Map<number, OnReadable>();
   private readonly buf = Buffer.alloc(RECV_BUFFER);
 
-  constructor(readonly config: ServerConfig) {
-    // cgroup_skb applies to sockets by the cgroup they were created in: join before opening any.
+  readonly config: ServerConfig;
+  private readonly stopFd: number;
+
+  constructor(
+    host: ServerHost,
+    readonly emit: (message: ServerMessage) => void,
+  ) {
+    const { config } = host;
+    this.config = config;
+    this.stopFd = host.stopFd;
+    // cgroup_skb applies to sockets by the cgroup they were created in: join before opening any (this moves
+    // the whole process, which is why hooks that attach to a cgroup get a server process of their own).
     if (config.cgroup) writeFileSync(join(config.cgroup, 'cgroup.procs'), String(process.pid));
     this.program = new CaptureProgram(config, emit);
     if (config.observer) {
@@ -59,19 +61,19 @@ export class Session {
       const hex = Buffer.from(received.bytes).toString('hex');
       // struct sockaddr_ll: family (2), protocol (2), ifindex (4), hatype (2), pkttype (1)
       const pktType = received.from.length >= 11 && received.from.readUInt16LE(0) === AF_PACKET ? received.from[10] : undefined;
-      emit({ type: 'read', socket: socketName, hex, ...(pktType === undefined ? {} : { pktType }) });
+      this.emit({ type: 'read', socket: socketName, hex, ...(pktType === undefined ? {} : { pktType }) });
     }
   }
 
-  /** Says the program is attached, then serves until the harness closes our stdin. */
+  /** Says the program is attached, then serves until the harness says stop. */
   run(): never {
-    emit({ type: 'ready' });
+    this.emit({ type: 'ready' });
     const ringFd = this.program.readyFd;
     for (;;) {
-      const fds = [0, ...(ringFd === null ? [] : [ringFd]), ...this.watched.keys()];
+      const fds = [this.stopFd, ...(ringFd === null ? [] : [ringFd]), ...this.watched.keys()];
       for (const fd of pollReadable(fds, -1)) {
-        if (fd === 0) {
-          if (read(0, this.buf) === 0) this.stop();
+        if (fd === this.stopFd) {
+          if (read(this.stopFd, this.buf) === 0) this.stop();
         } else if (fd === ringFd) this.program.drain();
         else this.watched.get(fd)?.();
       }
@@ -83,24 +85,33 @@ export class Session {
     for (const onReadable of [...this.watched.values()]) onReadable();
     this.program.detachAll();
     this.program.drain();
-    emit(this.program.report());
+    this.emit(this.program.report());
     for (const fd of [...this.watched.keys()]) this.unwatch(fd);
     this.program.close();
-    process.exit(0);
+    if (this.stopFd !== 0) close(this.stopFd);
+    process.exit(0); // in a worker thread, this ends the thread
   }
 }
 
 /** Runs a server body; any failure becomes one error message and exit status 1. */
 export function serve(setup: (session: Session) => void): void {
+  const emit = messageSink();
   try {
-    const config = atStage('config', () => parseServerConfig());
-    const session = atStage('socket', () => new Session(config));
+    const host = atStage('config', () => serverHost(emit));
+    const session = atStage('socket', () => new Session(host, emit));
     atStage('socket', () => setup(session));
     atStage('serve', () => session.run());
   } catch (error) {
     const failure = error instanceof StageError ? error : new StageError('serve', error);
-    const { stage, call, errno, message } = failure;
-    emit({ type: 'error', stage, ...(call === undefined ? {} : { call }), ...(errno === undefined ? {} : { errno }), message });
+    const { stage, call, errno, verifier, message } = failure;
+    emit({
+      type: 'error',
+      stage,
+      ...(call === undefined ? {} : { call }),
+      ...(errno === undefined ? {} : { errno }),
+      message,
+      ...(verifier === undefined ? {} : { verifier }),
+    });
     process.exit(1);
   }
 }

@@ -7,7 +7,7 @@ import { IS_ROOT, NEEDS_ROOT, cli, leftovers, tempDir } from '../helpers.ts';
 import { EXIT, HarnessError } from '../../scripts/support/errors.ts';
 import { cleanupAll } from '../../scripts/support/cleanup.ts';
 import { createNamespace } from '../../scripts/run/topology/netns.ts';
-import { startServer } from '../../scripts/run/server/server-process.ts';
+import { startServer } from '../../scripts/run/server/start-server.ts';
 import { renderUserLog } from '../../scripts/run/capture/dump-log.ts';
 import { ROOT } from '../../scripts/support/paths.ts';
 import { clangBpfArgs } from '../../scripts/run/setup/build-bpf.ts';
@@ -58,17 +58,22 @@ t.test('a BPF object that fails to load: exit 5 with the verifier log', { skip: 
   const ns = await createNamespace('rejected');
   t.teardown(cleanupAll);
   const config = { program: 'dump', hook: 'socket', channel: 'ringbuf', tag: 1, address: '127.0.0.1', port: 16962, protocol: 17, ifname: 'lo' } as const;
-  for (const [object, message] of [
-    [rejected, /bpf_object__load.*failed[\s\S]*invalid bpf_context access/],
-    [garbage, /bpf_object__open_file.*failed/],
-  ] as const) {
-    const error = await startServer('udp', ns.exec, { ...config, object }, 15_000).then(
-      () => null,
-      (e: unknown) => e,
-    );
-    t.type(error, HarnessError);
-    t.equal((error as HarnessError).code, EXIT.bpfLoad);
-    t.match((error as HarnessError).message, message);
+  const place = { netnsPath: ns.path, nsExec: ns.exec };
+  for (const ownProcess of [false, true]) {
+    for (const [object, message] of [
+      // The stage the server names, then the verifier's own words (captured by the server, not scraped from stderr).
+      [rejected, /^server udp failed before server udp to attach its filter: bpf_object__load\(.*\) failed: EACCES .*\(stage load\)\n[\s\S]*invalid bpf_context access/],
+      [garbage, /bpf_object__open_file.*failed.*\(stage load\)/],
+    ] as const) {
+      const error = await startServer('udp', place, { ...config, object }, { ownProcess, readyTimeoutMs: 15_000 }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      const as = ownProcess ? 'a server process' : 'a server thread';
+      t.type(error, HarnessError, as);
+      t.equal((error as HarnessError).code, EXIT.bpfLoad, `${as}: exit ${EXIT.bpfLoad}`);
+      t.match((error as HarnessError).message, message, as);
+    }
   }
   t.match(await leftovers(process.pid), [new RegExp(`^netns ${ns.name}`)], 'the leftover check sees a live namespace');
   await ns.remove();

@@ -1,9 +1,8 @@
-// What passes between the harness and a server: the config (one JSON argument) and the messages
-// (one JSON object per line on stdout). Byte strings are lowercase hex.
+// What passes between the harness and a server: the config and the messages (JSON lines on stdout for a
+// server process, posted messages for a server thread; servers/sockets/host.ts). Byte strings are lowercase hex.
 import type { HookName } from '../../hooks/index.ts';
 
 export type CaptureChannel = 'ringbuf' | 'trace_pipe';
-
 
 export interface ServerConfig {
   /** The compiled BPF object and the program in it to attach. */
@@ -47,10 +46,18 @@ export type ServerMessage =
   /** The server stopped: counters read from the program after it was detached, and the ring-buffer
    *  records this server consumed. */
   | { type: 'done'; seen: number; lost: number; received: number }
-  /** The server failed at `stage`; stderr has the details (libbpf prints the verifier log there). */
-  | { type: 'error'; stage: ServerStage; call?: string; errno?: number; message: string };
+  /** A server in a worker thread: the write end of its stop pipe, which the harness closes to stop it. */
+  | { type: 'stop-fd'; fd: number }
+  /** The server failed at `stage`; `verifier` is the end of the verifier's log when a program was rejected. */
+  | { type: 'error'; stage: ServerStage; call?: string; errno?: number; message: string; verifier?: string };
 
-/** What a server was doing when it failed: reading its config, loading the BPF object (libbpf opens it and
+/** What a server in a worker thread is given: its config, and the network namespace it enters. */
+export interface ServerThreadData {
+  config: ServerConfig;
+  netns: string;
+}
+
+/** What a server was doing when it failed: reading its config (and, in a thread, entering its namespace), loading the BPF object (libbpf opens it and
  *  the verifier checks it), writing the program's config map, pinning maps, attaching to the hook or a
  *  socket, opening its sockets, or serving. run/server/server-failure.ts maps each to an exit code. */
 export type ServerStage = 'config' | 'load' | 'configure' | 'pin' | 'attach' | 'socket' | 'serve';

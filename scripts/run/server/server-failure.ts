@@ -51,7 +51,9 @@ export function serverFailure(
 ): HarnessError {
   const code = error ? STAGE_EXIT[error.stage] : EXIT.runFailed;
   const reason = error ? `${error.message} (stage ${error.stage})` : exit;
-  const helper = error?.stage === 'load' ? helperProblem(stderr, program) : null;
+  // The verifier's log as the server captured it, then anything else it wrote or threw.
+  const details = [error?.verifier, stderr].filter(Boolean).join('\n');
+  const helper = error?.stage === 'load' ? helperProblem(details, program) : null;
   const headline = helper ?? `server ${kind} failed ${what}: ${reason}`;
-  return new HarnessError(code, `${headline}${stderr ? `\n${stderr}` : ''}`);
+  return new HarnessError(code, `${headline}${details ? `\n${details}` : ''}`);
 }

@@ -1,95 +1,41 @@
-// Starts a server (servers/<kind>.ts) inside a namespace and follows its JSON-lines messages.
+// A server as a process of its own (servers/<kind>.ts inside the namespace through nsenter): the config is
+// its one argument, its messages are JSON lines on stdout, and closing its stdin asks it to stop.
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { execa, type ResultPromise } from 'execa';
-import { onCleanup } from '../../support/cleanup.ts';
-import { EXIT, HarnessError } from '../../support/errors.ts';
 import { ROOT, projectScript } from '../../support/paths.ts';
-import { serverFailure } from './server-failure.ts';
 import type { ServerConfig, ServerMessage } from './ipc.ts';
+import type { ServerLink } from './server-link.ts';
 
-export interface ServerProcess {
-  /** Every message so far, in order. */
-  messages: ServerMessage[];
-  /** Resolves when a message satisfies the predicate (checked against past messages too). */
-  waitFor(what: string, predicate: (all: ServerMessage[]) => boolean, timeoutMs: number): Promise<void>;
-  /** Closes stdin (the stop signal) and waits for the final `done`. */
-  stop(timeoutMs: number): Promise<Extract<ServerMessage, { type: 'done' }>>;
-  /** Kills the server if it still runs (after a failure); harmless after stop(). */
-  kill(): Promise<void>;
-}
-
-export async function startServer(
-  kind: string,
-  nsExec: string[],
-  config: ServerConfig,
-  readyTimeoutMs: number,
-): Promise<ServerProcess> {
+export function serverProcess(kind: string, nsExec: string[], config: ServerConfig): ServerLink {
   const [cmd, ...prefix] = nsExec;
-  const child: ResultPromise = execa(
-    cmd,
-    [...prefix, ...projectScript(`servers/${kind}`), JSON.stringify(config)],
-    { cwd: ROOT, stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', reject: false, buffer: { stdout: false, stderr: true } },
-  );
-  const kill = onCleanup(`server ${kind} (pid ${child.pid})`, async () => {
-    child.kill('SIGKILL');
-    await child;
+  const child: ResultPromise = execa(cmd, [...prefix, ...projectScript(`servers/${kind}`), JSON.stringify(config)], {
+    cwd: ROOT,
+    stdin: 'pipe',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    reject: false,
+    buffer: { stdout: false, stderr: true },
   });
-  const messages: ServerMessage[] = [];
-  const waiters = new Set<() => void>();
+  const listeners: ((message: ServerMessage) => void)[] = [];
   const lines = createInterface({ input: child.stdout! });
   lines.on('line', (line) => {
-    messages.push(JSON.parse(line) as ServerMessage);
-    for (const w of waiters) w();
+    const message = JSON.parse(line) as ServerMessage;
+    for (const listener of listeners) listener(message);
   });
-  let exited = false;
   // Exit counts once stdout is fully read too, so a last message is never mistaken for silence.
-  const exit = Promise.all([child, once(lines, 'close')]).then(([result]) => {
-    exited = true;
-    for (const w of waiters) w();
-    return result;
-  });
-
-  const failure = async (what: string) => {
-    const result = await exit;
-    const error = messages.find((m): m is Extract<ServerMessage, { type: 'error' }> => m.type === 'error');
-    return serverFailure(kind, config.program, what, error, `exit ${result.exitCode ?? result.signal}`, String(result.stderr ?? '').trim());
-  };
-
-  const waitFor: ServerProcess['waitFor'] = (what, predicate, timeoutMs) =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        waiters.delete(check);
-        reject(new HarnessError(EXIT.runFailed, `timed out after ${timeoutMs} ms waiting for ${what}`));
-      }, timeoutMs);
-      const check = () => {
-        const done = predicate(messages);
-        if (!done && !exited) return;
-        waiters.delete(check);
-        clearTimeout(timer);
-        if (done) resolve();
-        else failure(`before ${what}`).then(reject, reject);
-      };
-      waiters.add(check);
-      check();
-    });
-
-  try {
-    await waitFor(`server ${kind} to attach its filter`, (all) => all.some((m) => m.type === 'ready'), readyTimeoutMs);
-  } catch (error) {
-    await kill();
-    throw error;
-  }
+  const exited = Promise.all([child, once(lines, 'close')]).then(([result]) => ({
+    how: `exit ${result.exitCode ?? result.signal}`,
+    stderr: String(result.stderr ?? '').trim(),
+  }));
   return {
-    messages,
-    waitFor,
-    kill,
-    async stop(timeoutMs) {
-      child.stdin!.end();
-      await waitFor(`server ${kind} to stop`, (all) => all.some((m) => m.type === 'done'), timeoutMs);
-      await exit;
-      await kill();
-      return messages.find((m) => m.type === 'done') as Extract<ServerMessage, { type: 'done' }>;
+    label: `server ${kind} (pid ${child.pid})`,
+    onMessage: (listener) => void listeners.push(listener),
+    exited,
+    requestStop: () => void child.stdin!.end(),
+    async kill() {
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }

@@ -6,6 +6,8 @@ import { ownedName } from '../../support/owned-names.ts';
 
 export interface Namespace {
   name: string;
+  /** Its file under /run/netns: a server thread enters the namespace through it. */
+  path: string;
   /** argv prefix that runs a command inside the namespace. */
   exec: string[];
   remove: () => Promise<void>;
@@ -28,5 +30,6 @@ export async function createNamespace(label: string): Promise<Namespace> {
   const lo = ['link set lo up', ...['127.0.0.0/8', '127.0.0.1'].map((dst) => `route change local ${dst} ${LOOPBACK_ROUTE}`)];
   await execa('ip', ['-n', name, '-batch', '-'], { input: lo.join('\n') });
   // nsenter, not `ip netns exec`: that also remounts /sys, which would hide cgroup2 and tracefs mounts.
-  return { name, exec: ['nsenter', `--net=/run/netns/${name}`], remove };
+  const path = `/run/netns/${name}`;
+  return { name, path, exec: ['nsenter', `--net=${path}`], remove };
 }
