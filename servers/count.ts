@@ -1,5 +1,7 @@
 // No socket of its own: the program sits on a hook (tc, XDP) and this server only counts its ring-buffer
 // records (config.countOnly), so a flood costs no JSON line per packet. Used by the fidelity benchmark.
-import { serve } from './sockets/session.ts';
+import { serveAsProcess, type ServerSetup } from './sockets/session.ts';
 
-serve(() => {});
+export const count: ServerSetup = () => {};
+
+serveAsProcess(count);

@@ -1,5 +1,8 @@
 // AF_PACKET SOCK_DGRAM: frames with the link-layer header removed ("cooked").
 import { SOCK_DGRAM } from './sockets/libc.ts';
-import { servePacketSocket } from './sockets/packet-socket.ts';
+import { packetSocketServer } from './sockets/packet-socket.ts';
+import { serveAsProcess } from './sockets/session.ts';
 
-servePacketSocket(SOCK_DGRAM);
+export const packetDgram = packetSocketServer(SOCK_DGRAM);
+
+serveAsProcess(packetDgram);

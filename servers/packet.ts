@@ -1,5 +1,8 @@
 // AF_PACKET SOCK_RAW: whole frames, link-layer header included.
 import { SOCK_RAW } from './sockets/libc.ts';
-import { servePacketSocket } from './sockets/packet-socket.ts';
+import { packetSocketServer } from './sockets/packet-socket.ts';
+import { serveAsProcess } from './sockets/session.ts';
 
-servePacketSocket(SOCK_RAW);
+export const packet = packetSocketServer(SOCK_RAW);
+
+serveAsProcess(packet);

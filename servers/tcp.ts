@@ -2,9 +2,9 @@
 // study; accepted sockets inherit it. At the peer's FIN the server detaches before closing, so its own
 // close does not add packets to the capture.
 import { SOCK_NONBLOCK, SOCK_STREAM, accept, bind, listen, reuseAddress, socket } from './sockets/libc.ts';
-import { addressFamily, serve } from './sockets/session.ts';
+import { addressFamily, serveAsProcess, type ServerSetup } from './sockets/session.ts';
 
-serve((session) => {
+export const tcp: ServerSetup = (session) => {
   const { address, port } = session.config;
   const listener = socket(addressFamily(address), SOCK_STREAM | SOCK_NONBLOCK, 0);
   reuseAddress(listener);
@@ -23,4 +23,6 @@ serve((session) => {
       });
     }
   });
-});
+};
+
+serveAsProcess(tcp);

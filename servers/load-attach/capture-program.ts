@@ -30,7 +30,7 @@ type Emit = (message: ServerMessage) => void;
 export class CaptureProgram {
   private readonly obj: BpfObject;
   private readonly progFd: number;
-  private readonly ring: RingBuffer | null;
+  private ring: RingBuffer | null = null;
   private readonly sockets = new Set<number>();
   private readonly undo: (() => void)[] = [];
   private readonly hook: HookDefinition;
@@ -42,6 +42,18 @@ export class CaptureProgram {
     this.hook = hookNamed(config.hook);
     this.obj = atStage('load', () => BpfObject.load(config.object, config.program, { withTracePipe: config.channel === 'trace_pipe' }));
     this.progFd = this.obj.programFd(config.program);
+    try {
+      this.setUp();
+    } catch (error) {
+      // A server thread lives on after a failed experiment: leave nothing attached or open.
+      this.detachAll();
+      this.close();
+      throw error;
+    }
+  }
+
+  private setUp(): void {
+    const { config, emit } = this;
     if (this.obj.hasMap('config')) atStage('configure', () => this.configure());
     this.ring = atStage('configure', () =>
       config.channel === 'ringbuf' && this.obj.hasMap('records')

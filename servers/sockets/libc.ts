@@ -206,13 +206,27 @@ export function pipe(): [number, number] {
   return [fds[0], fds[1]];
 }
 
-/** Moves the calling thread (only it: namespaces are per thread) into the network namespace at `path`;
- *  the sockets it creates from then on live there for their whole life. */
-export function enterNetworkNamespace(path: string): void {
-  const fd = openSync(path, fsConstants.O_RDONLY); // node opens files with O_CLOEXEC already
+function setNetworkNamespace(fd: number, what: string): void {
+  check(`setns(${what})`, setns_(fd, CLONE_NEWNET));
+}
+
+/** Runs `work` with the calling thread (only it: namespaces are per thread) in the network namespace at
+ *  `path`, then moves it back where it was. Sockets created meanwhile live there for their whole life. */
+export function inNetworkNamespace<T>(path: string, work: () => T): T {
+  const home = openSync('/proc/thread-self/ns/net', fsConstants.O_RDONLY); // node opens files close-on-exec
   try {
-    check(`setns(${path})`, setns_(fd, CLONE_NEWNET));
+    const target = openSync(path, fsConstants.O_RDONLY);
+    try {
+      setNetworkNamespace(target, path);
+    } finally {
+      closeSync(target);
+    }
+    try {
+      return work();
+    } finally {
+      setNetworkNamespace(home, 'back');
+    }
   } finally {
-    closeSync(fd);
+    closeSync(home);
   }
 }

@@ -1,14 +1,21 @@
 // The loop every server runs: watch sockets, stream messages to the harness, stop cleanly when the harness
-// says so (stdin or, in a worker thread, the stop pipe closing: see host.ts).
-import { writeFileSync } from 'node:fs';
+// says so (stdin for a server process, a pipe for a server thread: see host.ts).
+import { writeFileSync, writeSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 import { join } from 'node:path';
 import { CaptureProgram } from '../load-attach/capture-program.ts';
 import { StageError, atStage } from '../load-attach/stage.ts';
 import { AF_INET, AF_INET6, AF_PACKET, SOCK_NONBLOCK, SOCK_RAW, close, pollReadable, read, recvfrom, socket } from './libc.ts';
-import { messageSink, serverHost, type ServerHost } from './host.ts';
 import type { ServerConfig, ServerMessage } from '../../scripts/run/server/ipc.ts';
 
 const RECV_BUFFER = 65536;
+
+/** What a server is given: its config, and the fd that becomes readable when the harness wants it to stop
+ *  (a read of 0 bytes, end of file, means stop): stdin for a process, a pipe for a thread. */
+export interface ServerHost {
+  config: ServerConfig;
+  stopFd: number;
+}
 
 export function addressFamily(address: string): number {
   return address.includes(':') ? AF_INET6 : AF_INET;
@@ -24,6 +31,7 @@ export class Session {
 
   readonly config: ServerConfig;
   private readonly stopFd: number;
+  private stopped = false;
 
   constructor(
     host: ServerHost,
@@ -66,52 +74,94 @@ export class Session {
   }
 
   /** Says the program is attached, then serves until the harness says stop. */
-  run(): never {
+  run(): void {
     this.emit({ type: 'ready' });
     const ringFd = this.program.readyFd;
-    for (;;) {
+    while (!this.stopped) {
       const fds = [this.stopFd, ...(ringFd === null ? [] : [ringFd]), ...this.watched.keys()];
       for (const fd of pollReadable(fds, -1)) {
         if (fd === this.stopFd) {
           if (read(this.stopFd, this.buf) === 0) this.stop();
         } else if (fd === ringFd) this.program.drain();
         else this.watched.get(fd)?.();
+        if (this.stopped) break;
       }
     }
   }
 
   /** Final drain: queued reads first, then detach (no more records can appear), then the ring buffer. */
-  private stop(): never {
+  private stop(): void {
     for (const onReadable of [...this.watched.values()]) onReadable();
     this.program.detachAll();
     this.program.drain();
     this.emit(this.program.report());
+    this.close();
+  }
+
+  /** After a failure: leave nothing attached or open (a server thread goes on to the next experiment). */
+  abort(): void {
+    try {
+      this.program.detachAll();
+    } finally {
+      this.close();
+    }
+  }
+
+  private close(): void {
     for (const fd of [...this.watched.keys()]) this.unwatch(fd);
     this.program.close();
-    if (this.stopFd !== 0) close(this.stopFd);
-    process.exit(0); // in a worker thread, this ends the thread
+    this.stopped = true;
   }
 }
 
-/** Runs a server body; any failure becomes one error message and exit status 1. */
-export function serve(setup: (session: Session) => void): void {
-  const emit = messageSink();
+/** The code of one kind of server: opens its sockets, attaches the program to them, watches them. */
+export type ServerSetup = (session: Session) => void;
+
+/** Serves one experiment to its end; a failure becomes one error message. Returns whether it succeeded. */
+export function serveOnce(host: ServerHost, emit: (message: ServerMessage) => void, setup: ServerSetup): boolean {
+  let session: Session | null = null;
   try {
-    const host = atStage('config', () => serverHost(emit));
-    const session = atStage('socket', () => new Session(host, emit));
-    atStage('socket', () => setup(session));
-    atStage('serve', () => session.run());
+    session = atStage('socket', () => new Session(host, emit));
+    const opened = session;
+    atStage('socket', () => setup(opened));
+    atStage('serve', () => opened.run());
+    return true;
   } catch (error) {
-    const failure = error instanceof StageError ? error : new StageError('serve', error);
-    const { stage, call, errno, verifier, message } = failure;
-    emit({
-      type: 'error',
-      stage,
-      ...(call === undefined ? {} : { call }),
-      ...(errno === undefined ? {} : { errno }),
-      message,
-      ...(verifier === undefined ? {} : { verifier }),
+    session?.abort();
+    emit(errorMessage(error));
+    return false;
+  }
+}
+
+export function errorMessage(error: unknown): Extract<ServerMessage, { type: 'error' }> {
+  const failure = error instanceof StageError ? error : new StageError('serve', error);
+  const { stage, call, errno, verifier, message } = failure;
+  return {
+    type: 'error',
+    stage,
+    ...(call === undefined ? {} : { call }),
+    ...(errno === undefined ? {} : { errno }),
+    message,
+    ...(verifier === undefined ? {} : { verifier }),
+  };
+}
+
+/** A server run as a process of its own (by hand, or for hooks that need one): the config is its one JSON
+ *  argument, messages go to stdout as JSON lines, and stdin closing means stop. Does nothing in a thread
+ *  (the harness's server threads import every kind: servers/threads.ts). */
+export function serveAsProcess(setup: ServerSetup): void {
+  if (!isMainThread) return;
+  const emit = (message: ServerMessage) => void writeSync(1, JSON.stringify(message) + '\n');
+  let host: ServerHost;
+  try {
+    host = atStage('config', () => {
+      const argv = process.argv.slice(2);
+      if (argv.length !== 1) throw new Error('server: expected one argument, the config as JSON');
+      return { config: JSON.parse(argv[0]) as ServerConfig, stopFd: 0 };
     });
+  } catch (error) {
+    emit(errorMessage(error));
     process.exit(1);
   }
+  process.exit(serveOnce(host, emit, setup) ? 0 : 1);
 }

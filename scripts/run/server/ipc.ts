@@ -46,13 +46,16 @@ export type ServerMessage =
   /** The server stopped: counters read from the program after it was detached, and the ring-buffer
    *  records this server consumed. */
   | { type: 'done'; seen: number; lost: number; received: number }
-  /** A server in a worker thread: the write end of its stop pipe, which the harness closes to stop it. */
+  /** A server thread: the write end of its stop pipe, which the harness closes to stop it. */
   | { type: 'stop-fd'; fd: number }
+  /** A server thread finished the experiment (after `done`, or after `error`) and is free for the next. */
+  | { type: 'ended'; ok: boolean }
   /** The server failed at `stage`; `verifier` is the end of the verifier's log when a program was rejected. */
   | { type: 'error'; stage: ServerStage; call?: string; errno?: number; message: string; verifier?: string };
 
-/** What a server in a worker thread is given: its config, and the network namespace it enters. */
-export interface ServerThreadData {
+/** One experiment for a server thread: which server, its config, and the network namespace it enters. */
+export interface ServerThreadJob {
+  kind: string;
   config: ServerConfig;
   netns: string;
 }

@@ -1,16 +1,50 @@
-// A server as a worker thread of the harness: no process to start (a node start costs seconds under TCG).
-// The thread enters the experiment's network namespace (namespaces are per thread), creates its sockets
-// there, posts its messages, and stops when the harness closes the write end of its stop pipe.
+// Servers as worker threads of the harness: no process to start per experiment (a node start costs seconds
+// under TCG). A pool of threads, each running servers/threads.ts, serves one experiment after another: the
+// thread enters the experiment's network namespace (namespaces are per thread), creates its sockets there,
+// posts its messages, and stops when the harness closes the write end of its stop pipe.
 import { closeSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { onCleanup } from '../../support/cleanup.ts';
 import { projectWorker } from '../../support/paths.ts';
-import type { ServerConfig, ServerMessage, ServerThreadData } from './ipc.ts';
+import type { ServerConfig, ServerMessage, ServerThreadJob } from './ipc.ts';
 import type { ServerLink } from './server-link.ts';
 
+/** How long a thread may take to end an experiment after being told to stop, before it is terminated. */
+const END_GRACE_MS = 2_000;
+
+const idle: Worker[] = [];
+let cleanupRegistered = false;
+const everyWorker = new Set<Worker>();
+
+function takeWorker(): Worker {
+  const reused = idle.pop();
+  if (reused) return reused;
+  const { file, evaluate } = projectWorker('servers/threads');
+  const worker = new Worker(file, { eval: evaluate });
+  everyWorker.add(worker);
+  worker.once('exit', () => {
+    everyWorker.delete(worker);
+    const at = idle.indexOf(worker);
+    if (at >= 0) idle.splice(at, 1);
+  });
+  if (!cleanupRegistered) {
+    cleanupRegistered = true;
+    onCleanup('server threads', async () => {
+      await Promise.all([...everyWorker].map((w) => w.terminate()));
+    });
+  }
+  return worker;
+}
+
+/** An idle thread does not keep the harness alive. */
+function release(worker: Worker): void {
+  worker.unref();
+  if (everyWorker.has(worker)) idle.push(worker);
+}
+
 export function serverThread(kind: string, netnsPath: string, config: ServerConfig): ServerLink {
-  const workerData: ServerThreadData = { config, netns: netnsPath };
-  const { file, evaluate } = projectWorker(`servers/${kind}`);
-  const worker = new Worker(file, { eval: evaluate, workerData });
+  const worker = takeWorker();
+  worker.ref();
   const listeners: ((message: ServerMessage) => void)[] = [];
   let stopFd: number | null = null;
   let stopRequested = false;
@@ -21,25 +55,36 @@ export function serverThread(kind: string, netnsPath: string, config: ServerConf
     stopFd = null;
     closeSync(fd);
   };
-  worker.on('message', (message: ServerMessage) => {
-    if (message.type !== 'stop-fd') {
+  let settle: (end: { how: string; stderr: string }) => void = () => {};
+  const exited = new Promise<{ how: string; stderr: string }>((resolve) => (settle = resolve));
+  const finish = (end: { how: string; stderr: string }, reusable: boolean) => {
+    worker.off('message', onMessage);
+    worker.off('error', onError);
+    worker.off('exit', onExit);
+    closeStop();
+    if (reusable) release(worker);
+    settle(end);
+  };
+  const onMessage = (message: ServerMessage) => {
+    if (message.type === 'stop-fd') {
+      stopFd = message.fd;
+      if (stopRequested) closeStop();
+    } else if (message.type === 'ended') {
+      finish({ how: message.ok ? 'ended' : 'ended after an error', stderr: '' }, true);
+    } else {
       for (const listener of listeners) listener(message);
-      return;
     }
-    stopFd = message.fd;
-    if (stopRequested) closeStop();
-  });
+  };
   let thrown = '';
-  worker.on('error', (error) => {
+  const onError = (error: Error) => {
     thrown = error.stack ?? String(error);
-  });
-  // Node delivers a worker's messages before its 'exit' event.
-  const exited = new Promise<{ how: string; stderr: string }>((resolve) =>
-    worker.once('exit', (code) => {
-      closeStop();
-      resolve({ how: `exit ${code}`, stderr: thrown });
-    }),
-  );
+  };
+  const onExit = (code: number) => finish({ how: `thread exit ${code}`, stderr: thrown }, false);
+  worker.on('message', onMessage);
+  worker.on('error', onError);
+  worker.on('exit', onExit);
+  const job: ServerThreadJob = { kind, config, netns: netnsPath };
+  worker.postMessage(job);
   const requestStop = () => {
     stopRequested = true;
     closeStop();
@@ -50,10 +95,12 @@ export function serverThread(kind: string, netnsPath: string, config: ServerConf
     exited,
     requestStop,
     async kill() {
-      // Closing the pipe wakes its poll(); terminate() then takes effect as soon as JavaScript runs again.
+      // Closing the pipe wakes the server's poll(): it detaches, closes and ends. A thread that does not
+      // (stuck in a long verifier run) is terminated and not reused.
       requestStop();
-      await worker.terminate();
+      const timer = setTimeout(() => void worker.terminate(), END_GRACE_MS);
       await exited;
+      clearTimeout(timer);
     },
   };
 }

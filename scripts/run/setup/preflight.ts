@@ -5,6 +5,12 @@ import { EXIT, HarnessError } from '../../support/errors.ts';
 
 const TOOLS = ['clang', 'ip', 'ncat', 'bpftool'];
 
+/** Where `tool` is on PATH, or null: no process per tool on every run's start. */
+export function findOnPath(tool: string): string | null {
+  const dirs = (process.env.PATH ?? '').split(':').filter(Boolean);
+  return dirs.map((d) => join(d, tool)).find((path) => existsSync(path)) ?? null;
+}
+
 export function requireRoot(what: string): void {
   if (process.getuid?.() !== 0) {
     throw new HarnessError(
@@ -14,10 +20,8 @@ export function requireRoot(what: string): void {
   }
 }
 
-/** Looks the tools up on PATH directly: no process per tool on every run's start. */
 export function requireTools(): void {
-  const dirs = (process.env.PATH ?? '').split(':').filter(Boolean);
-  const missing = TOOLS.filter((t) => !dirs.some((d) => existsSync(join(d, t))));
+  const missing = TOOLS.filter((t) => findOnPath(t) === null);
   if (missing.length > 0) {
     throw new HarnessError(
       EXIT.missingTool,
