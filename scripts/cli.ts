@@ -30,6 +30,7 @@ Experiments: ${NAMES}.
   --results   where result folders go (default: results/)
   --logs      where the raw kernel and server logs go, importable later (default: build/runs/)
   --verbose   also print the annotated hex dumps of every experiment
+  --profile   progress lines carry the milliseconds since each experiment started (where the time goes)
   --jobs      how many experiments run at once, each in its own namespaces (default: the number of cores)
   --kernel    boot that Debian kernel in QEMU and run there; results go to <results>/kernels/<release>/
 Kernels lists the Debian kernels --kernel can fetch, and those already cached.
@@ -75,6 +76,7 @@ async function experimentCommand(args: string[]): Promise<number> {
         kernel: { type: 'string' },
         jobs: { type: 'string', default: String(cpus().length) },
         verbose: { type: 'boolean', short: 'v' },
+        profile: { type: 'boolean' },
         help: HELP,
       },
     }),
@@ -93,10 +95,10 @@ async function experimentCommand(args: string[]): Promise<number> {
     throw usageError('--logs and --kernel conflict: a VM run keeps its logs inside the guest');
   }
   if (values.kernel !== undefined) {
-    const guestArgs = [...positionals, '--channel', channel, ...(topology ? ['--topology', topology] : [])];
-    return kernelCommand(values.kernel, guestArgs, results);
+    const guestFlags = ['--channel', channel, ...(topology ? ['--topology', topology] : []), ...(values.profile ? ['--profile'] : [])];
+    return kernelCommand(values.kernel, specs.map((s) => s.name), guestFlags, positionals.includes('all'), results);
   }
-  const outcomes = await runExperiments(specs, { channel, topology, resultsDir: results, logsDir: logs, jobs, log: console.log });
+  const outcomes = await runExperiments(specs, { channel, topology, resultsDir: results, logsDir: logs, jobs, profile: values.profile, log: console.log });
   const paint = painter();
   for (const o of outcomes) {
     if (o.summary.kernel_view.packets.length + o.summary.user_view.reads.length === 0) continue;
@@ -135,11 +137,11 @@ function verdicts(outcomes: Outcome[], dir: string, paint: Paint, flat = false):
 
 /** The same experiments in a VM on another kernel. The guest writes into a shared folder, and we copy
  *  to <results>/kernels/<release>/. */
-async function kernelCommand(series: string, guestArgs: string[], resultsDir: string): Promise<number> {
+async function kernelCommand(series: string, experiments: string[], guestFlags: string[], all: boolean, resultsDir: string): Promise<number> {
   if (!(KERNEL_SERIES as readonly string[]).includes(series)) {
     throw usageError(`unknown kernel "${series}" (known: ${KERNEL_SERIES.join(', ')}; npm run kernels lists them)`);
   }
-  const run = await runInVm({ series: series as KernelSeries, guestArgs, resultsDir, log: console.log });
+  const run = await runInVm({ series: series as KernelSeries, experiments, guestFlags, all, resultsDir, log: console.log });
   console.log(
     `\n[vm] ${run.release}: guest exit ${run.exitCode}, booted in ${run.bootSeconds.toFixed(1)} s, ` +
       `${run.totalSeconds.toFixed(1)} s in all; results in ${displayPath(join(resultsDir, 'kernels', run.release))}/`,

@@ -36,6 +36,8 @@ export interface RunOptions {
   logsDir: string;
   /** How many experiments run at once. */
   jobs: number;
+  /** Progress lines carry the time since the experiment (or the run, for setup) started. */
+  profile?: boolean;
   log: (line: string) => void;
 }
 
@@ -69,6 +71,7 @@ export async function runExperiments(specs: ExperimentSpec[], opts: RunOptions):
   requireTools();
   // Independent of each other: together they cost the slowest, not the sum (a single run's start-up).
   const [stale, built, tools] = await Promise.all([sweepStale(), buildBpf(), toolVersions()]);
+  if (opts.profile) opts.log(`[setup] +${Math.round(performance.now())} ms since node started: sweep, BPF build check, tool versions done`);
   if (stale.length) opts.log(`[setup] removed what earlier runs that were killed left behind:\n  ${stale.join('\n  ')}`);
   opts.log(`[setup] BPF objects ${built.length ? `compiled: ${built.join(', ')}` : 'up to date'}`);
   // Experiments live in namespaces of their own, so they can run side by side: one per core.
@@ -89,7 +92,10 @@ export async function runExperiments(specs: ExperimentSpec[], opts: RunOptions):
 /** One experiment: hook probe, capture, logs, analysis, result folder — whatever happens, a summary with
  *  its status. null when an interrupt cut it short. */
 async function runOne(spec: ExperimentSpec, opts: RunOptions, tools: ToolVersions): Promise<Outcome | null> {
-  const progress = (line: string) => opts.log(`[${spec.name}] ${line}`);
+  const started = performance.now();
+  // --profile: when each stage ended, from the experiment's start (where a run's time goes).
+  const progress = (line: string) =>
+    opts.log(`[${spec.name}] ${opts.profile ? `+${Math.round(performance.now() - started)} ms ` : ''}${line}`);
   const resultDir = join(opts.resultsDir, spec.name);
   const notRun = (status: RunStatus) => {
     const summary = buildSummary(analyze(spec, nothingObserved(spec, opts.channel), { ran: false }), tools, status, null);

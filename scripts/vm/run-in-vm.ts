@@ -1,6 +1,7 @@
 // `npm run experiment -- <names> --kernel <series>`: the same experiments inside a VM running that kernel.
 // Results land in <results>/kernels/<uname -r>/, as a host run would write them, plus the cross-kernel table.
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { buildBpf } from '../run/setup/build-bpf.ts';
@@ -21,8 +22,12 @@ const VM_PACKAGES = ['qemu-system-x86', 'busybox-static', 'cpio', 'xz-utils', 'z
 
 export interface VmRunOptions {
   series: KernelSeries;
-  /** The CLI arguments the guest passes on (experiment names and flags, without --kernel). */
-  guestArgs: string[];
+  /** The experiments to run, in catalogue order. */
+  experiments: string[];
+  /** The CLI flags the guests pass on (--channel, --topology, --profile; without --kernel). */
+  guestFlags: string[];
+  /** The user asked for `all`: a hook this kernel lacks is then a finding, not an error (exit 6). */
+  all: boolean;
   /** Results go to <resultsDir>/kernels/<release>/; the host's own results there feed the cross-kernel table. */
   resultsDir: string;
   log: (line: string) => void;
@@ -80,57 +85,88 @@ function follow(path: string, log: (line: string) => void): () => void {
   return () => clearInterval(timer);
 }
 
+/** How many guests share the experiments: under TCG each emulates one vCPU on one host core, so one guest
+ *  per core (a guest's run is CPU-bound); under KVM one guest with two vCPUs does as well. */
+function guestCount(experiments: number): number {
+  return accelerator().name === 'TCG' ? Math.max(1, Math.min(cpus().length, experiments)) : 1;
+}
+
+/** The experiments dealt out in turn, so each guest gets a mix of the catalogue's cheap and costly ones. */
+function deal<T>(items: T[], hands: number): T[][] {
+  return Array.from({ length: hands }, (_, h) => items.filter((_, i) => i % hands === h));
+}
+
 export async function runInVm(opts: VmRunOptions): Promise<VmRun> {
   requireRoot('npm run experiment -- --kernel');
   const started = Date.now();
   await ensureVmTools(opts.log);
   const stale = await sweepStale();
   if (stale.length) opts.log(`[vm] removed what earlier runs that were killed left behind:\n  ${stale.join('\n  ')}`);
-  await buildBpf(); // the guest shares our build/ read-only: compile here, once
+  await buildBpf(); // the guests share our build/ read-only: compile here, once
   const kernel = await fetchKernel(opts.series, opts.log);
   const kernelDir = join(ROOT, 'build', 'kernels', kernel.release);
   const initrd = await buildInitramfs(kernel.modulesDir, kernelDir);
-  const runDir = join(ROOT, 'build', 'vm', `${process.pid}-${kernel.release}`);
-  rmSync(runDir, { recursive: true, force: true });
-  mkdirSync(join(runDir, 'out'), { recursive: true });
-  opts.log(`[vm] booting ${kernel.release} (${accelerator().name})`);
-  const stopFollowing = follow(join(runDir, 'out', 'stdout.log'), opts.log);
-  const result = await boot({
-    vmlinuz: kernel.vmlinuz,
-    initrd,
-    runDir,
-    script: guestScript(opts.guestArgs),
-    timeoutMs: VM_TIMEOUT_MS,
-  }).finally(stopFollowing);
-  const out = result.outDir;
-  const release = existsSync(join(out, 'release')) ? readFileSync(join(out, 'release'), 'utf8').trim() : null;
-  if (result.exitCode === null || release === null) {
-    // Keep the serial log where the user can read it: the run folder is not removed.
-    throw new HarnessError(
-      EXIT.runFailed,
-      `the guest on ${kernel.release} did not finish its run; serial log: ${result.serialLog}\n${tail(result.serialLog)}`,
-    );
-  }
+  const groups = deal(opts.experiments, guestCount(opts.experiments.length));
+  opts.log(`[vm] booting ${kernel.release} (${accelerator().name}${groups.length > 1 ? `, ${groups.length} guests side by side` : ''})`);
+  const runs = await Promise.allSettled(
+    groups.map(async (names, i) => {
+      const label = groups.length > 1 ? `[vm ${i + 1}]` : '[vm]';
+      const runDir = join(ROOT, 'build', 'vm', `${process.pid}-${kernel.release}-${i + 1}`);
+      rmSync(runDir, { recursive: true, force: true });
+      mkdirSync(join(runDir, 'out'), { recursive: true });
+      const stopFollowing = follow(join(runDir, 'out', 'stdout.log'), (line) => opts.log(`${label} ${line}`));
+      const result = await boot({
+        vmlinuz: kernel.vmlinuz,
+        initrd,
+        runDir,
+        script: guestScript([...names, ...opts.guestFlags]),
+        timeoutMs: VM_TIMEOUT_MS,
+      }).finally(stopFollowing);
+      const out = result.outDir;
+      const release = existsSync(join(out, 'release')) ? readFileSync(join(out, 'release'), 'utf8').trim() : null;
+      if (result.exitCode === null || release === null) {
+        // Keep the serial log where the user can read it: the run folder is not removed.
+        throw new HarnessError(
+          EXIT.runFailed,
+          `the guest on ${kernel.release} did not finish its run; serial log: ${result.serialLog}\n${tail(result.serialLog)}`,
+        );
+      }
+      const booted = /booted in ([\d.]+) s/.exec(readFileSync(join(out, 'stdout.log'), 'utf8'));
+      return { runDir, out, release, exitCode: result.exitCode, bootSeconds: booted ? Number(booted[1]) : NaN };
+    }),
+  );
+  const failed = runs.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const guests = runs.map((r) => (r as PromiseFulfilledResult<GuestRun>).value);
+  const release = guests[0].release;
   const kernelsDir = join(opts.resultsDir, 'kernels');
   const target = join(kernelsDir, release);
-  if (existsSync(join(out, 'results'))) {
+  for (const { out } of guests) {
+    if (!existsSync(join(out, 'results'))) continue;
     for (const entry of readdirSync(join(out, 'results'))) {
       rmSync(join(target, entry), { recursive: true, force: true });
       cpSync(join(out, 'results', entry), join(target, entry), { recursive: true });
     }
   }
-  // The guest's overview lists only what it ran: rebuild it from everything this kernel has.
+  // Each guest's overview lists only what it ran: rebuild it from everything this kernel has.
   writeOverview(target, EXPERIMENTS.map((e) => e.name));
   writeKernelTable(opts.resultsDir, kernelsDir);
-  const booted = /booted in ([\d.]+) s/.exec(readFileSync(join(out, 'stdout.log'), 'utf8'));
-  // Only a successful run's folder goes: a failed one keeps its serial log for the user.
-  rmSync(runDir, { recursive: true, force: true });
+  // Only successful runs' folders go: a failed one keeps its serial log for the user.
+  for (const { runDir } of guests) rmSync(runDir, { recursive: true, force: true });
   return {
     release,
-    exitCode: result.exitCode,
-    bootSeconds: booted ? Number(booted[1]) : NaN,
+    exitCode: guests.find((g) => g.exitCode !== EXIT.ok && !(opts.all && g.exitCode === EXIT.unsupported))?.exitCode ?? EXIT.ok,
+    bootSeconds: Math.max(...guests.map((g) => g.bootSeconds)),
     totalSeconds: (Date.now() - started) / 1000,
   };
+}
+
+interface GuestRun {
+  runDir: string;
+  out: string;
+  release: string;
+  exitCode: number;
+  bootSeconds: number;
 }
 
 function tail(path: string, lines = 15): string {
