@@ -45,7 +45,7 @@ async function floodOnce(flood: string, datagrams: number, payloadBytes: number)
   try {
     const server = await startServer(
       'count',
-      { netnsPath: topology.server.path, nsExec: topology.server.exec },
+      topology.server.path,
       {
         object: bpfObjectPath('dump'),
         program: 'dump_tc',

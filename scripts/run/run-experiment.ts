@@ -63,12 +63,11 @@ export async function capture(spec: ExperimentSpec, opts: CaptureOptions): Promi
       pins,
     };
     if (channel === 'trace_pipe') tracePipe = await openTracePipe(spec.name);
-    const place = { netnsPath: topology.server.path, nsExec: topology.server.exec };
     const ownProcess = Boolean(hookNamed(spec.hook).ownProcess);
-    server = await startServer(spec.server.program, place, config, { ownProcess, readyTimeoutMs: READY_TIMEOUT_MS });
+    server = await startServer(spec.server.program, topology.server.path, config, { ownProcess, readyTimeoutMs: READY_TIMEOUT_MS });
     progress(`server ${spec.server.program} ready: ${spec.filter.program} attached (${spec.hook}, ${topology.serverAddress}, channel ${channel})`);
     const sendAll = async () => {
-      for (const step of spec.traffic) await sendTraffic(topology.client.exec, step, topology.serverAddress, TRAFFIC_TIMEOUT_MS);
+      for (const step of spec.traffic) await sendTraffic(topology.client.path, step, topology.serverAddress, TRAFFIC_TIMEOUT_MS);
     };
     await Promise.all([sendAll(), waitUntilDone(server, spec.doneWhen, tracePipe, tag)]);
     progress(`traffic done (${spec.traffic.length} command(s))`);

@@ -56,16 +56,24 @@ async function ensureVmTools(log: (line: string) => void): Promise<void> {
   }
 }
 
-/** The guest's script: its own /proc, /sys, /dev, /run and /tmp, then the harness, output to the share. */
-function guestScript(args: string[]): string {
+/** What every guest script starts with: its own /proc, /sys, /dev and /run, its release and boot time. */
+export function guestPreamble(): string[] {
   const out = GUEST.outDir;
-  const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   return [
     'mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev',
     // A fresh /run (the host's is visible through the share); /tmp stays: the checkout may live there.
     'mount -t tmpfs tmpfs /run',
     `uname -r > ${out}/release`,
     `echo "booted in $(cut -d' ' -f1 /proc/uptime) s" >> ${out}/stdout.log`,
+  ];
+}
+
+/** The guest's script: the preamble, then the harness, output to the share. */
+function guestScript(args: string[]): string {
+  const out = GUEST.outDir;
+  const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  return [
+    ...guestPreamble(),
     `{ cd '${ROOT}' && ${projectScript('scripts/cli').join(' ')} experiment ${quoted} --results ${out}/results --logs ${out}/logs; } >> ${out}/stdout.log 2>&1`,
     `echo $? > ${out}/exit-code`,
     '',
@@ -79,7 +87,7 @@ function follow(path: string, log: (line: string) => void): () => void {
     if (!existsSync(path) || statSync(path).size <= shown) return;
     const text = readFileSync(path, 'utf8');
     const complete = text.lastIndexOf('\n') + 1;
-    for (const line of text.slice(shown, complete).split('\n').filter(Boolean)) log(`[vm] ${line}`);
+    for (const line of text.slice(shown, complete).split('\n').filter(Boolean)) log(line);
     shown = complete;
   }, 250);
   return () => clearInterval(timer);

@@ -58,14 +58,13 @@ t.test('a BPF object that fails to load: exit 5 with the verifier log', { skip: 
   const ns = await createNamespace('rejected');
   t.teardown(cleanupAll);
   const config = { program: 'dump', hook: 'socket', channel: 'ringbuf', tag: 1, address: '127.0.0.1', port: 16962, protocol: 17, ifname: 'lo' } as const;
-  const place = { netnsPath: ns.path, nsExec: ns.exec };
   for (const ownProcess of [false, true]) {
     for (const [object, message] of [
       // The stage the server names, then the verifier's own words (captured by the server, not scraped from stderr).
       [rejected, /^server udp failed before server udp to attach its filter: bpf_object__load\(.*\) failed: EACCES .*\(stage load\)\n[\s\S]*invalid bpf_context access/],
       [garbage, /bpf_object__open_file.*failed.*\(stage load\)/],
     ] as const) {
-      const error = await startServer('udp', place, { ...config, object }, { ownProcess, readyTimeoutMs: 15_000 }).then(
+      const error = await startServer('udp', ns.path, { ...config, object }, { ownProcess, readyTimeoutMs: 15_000 }).then(
         () => null,
         (e: unknown) => e,
       );

@@ -1,22 +1,26 @@
-// A server as a process of its own (servers/<kind>.ts inside the namespace through nsenter): the config is
+// A server as a process of its own (servers/<kind>.ts, started from inside the namespace): the config is
 // its one argument, its messages are JSON lines on stdout, and closing its stdin asks it to stop.
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { execa, type ResultPromise } from 'execa';
+import { inNetworkNamespace } from '../../../servers/sockets/libc.ts';
 import { ROOT, projectScript } from '../../support/paths.ts';
 import type { ServerConfig, ServerMessage } from './ipc.ts';
 import type { ServerLink } from './server-link.ts';
 
-export function serverProcess(kind: string, nsExec: string[], config: ServerConfig): ServerLink {
-  const [cmd, ...prefix] = nsExec;
-  const child: ResultPromise = execa(cmd, [...prefix, ...projectScript(`servers/${kind}`), JSON.stringify(config)], {
-    cwd: ROOT,
-    stdin: 'pipe',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    reject: false,
-    buffer: { stdout: false, stderr: true },
-  });
+export function serverProcess(kind: string, netnsPath: string, config: ServerConfig): ServerLink {
+  const [node, ...args] = projectScript(`servers/${kind}`);
+  // A child starts in the namespace of the thread that creates it: no nsenter process.
+  const child: ResultPromise = inNetworkNamespace(netnsPath, () =>
+    execa(node, [...args, JSON.stringify(config)], {
+      cwd: ROOT,
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      reject: false,
+      buffer: { stdout: false, stderr: true },
+    }),
+  );
   const listeners: ((message: ServerMessage) => void)[] = [];
   const lines = createInterface({ input: child.stdout! });
   lines.on('line', (line) => {

@@ -18,19 +18,14 @@ export interface Server {
   kill(): Promise<void>;
 }
 
-/** Where the server runs: the namespace (its path, and the command prefix that runs a process there). */
-export interface ServerPlace {
-  netnsPath: string;
-  nsExec: string[];
-}
-
 export async function startServer(
   kind: string,
-  place: ServerPlace,
+  /** The namespace the server runs in (/run/netns/…). */
+  netnsPath: string,
   config: ServerConfig,
   opts: { ownProcess: boolean; readyTimeoutMs: number },
 ): Promise<Server> {
-  const link = opts.ownProcess ? serverProcess(kind, place.nsExec, config) : serverThread(kind, place.netnsPath, config);
+  const link = opts.ownProcess ? serverProcess(kind, netnsPath, config) : serverThread(kind, netnsPath, config);
   const kill = onCleanup(link.label, () => link.kill());
   const messages: ServerMessage[] = [];
   const waiters = new Set<() => void>();

@@ -1,5 +1,6 @@
 // Sends an experiment's traffic from the client's namespace.
 import { execa } from 'execa';
+import { inNetworkNamespace } from '../../../servers/sockets/libc.ts';
 import { onCleanup } from '../../support/cleanup.ts';
 import { EXIT, HarnessError } from '../../support/errors.ts';
 import { ROOT, projectScript } from '../../support/paths.ts';
@@ -12,14 +13,18 @@ function executable(traffic: Traffic, serverAddress: string): string[] {
   return first.endsWith('.ts') ? [...projectScript(first.replace(/\.ts$/, '')), ...rest] : [first, ...rest];
 }
 
-export async function sendTraffic(nsExec: string[], traffic: Traffic, serverAddress: string, timeoutMs: number): Promise<void> {
-  const [cmd, ...prefix] = nsExec;
-  const child = execa(cmd, [...prefix, ...executable(traffic, serverAddress)], {
-    cwd: ROOT,
-    input: traffic.input,
-    reject: false,
-    timeout: timeoutMs,
-  });
+/** Runs the step inside the client's namespace: the harness's thread steps in while the process is
+ *  created (a child starts in its parent thread's namespace), so no nsenter process is needed. */
+export async function sendTraffic(netnsPath: string, traffic: Traffic, serverAddress: string, timeoutMs: number): Promise<void> {
+  const [cmd, ...args] = executable(traffic, serverAddress);
+  const child = inNetworkNamespace(netnsPath, () =>
+    execa(cmd, args, {
+      cwd: ROOT,
+      input: traffic.input,
+      reject: false,
+      timeout: timeoutMs,
+    }),
+  );
   const stop = onCleanup(`traffic (pid ${child.pid})`, async () => {
     child.kill('SIGKILL');
     await child;

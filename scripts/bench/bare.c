@@ -1,6 +1,7 @@
-// The tcp experiment done by hand, for the latency benchmark: load bpf/dump.bpf.o with libbpf, attach it
-// to a listening socket on 127.0.0.1:16962, serve one connection, drain the ring buffer, print the count.
-// No namespace, no harness: the floor the harness's overhead is measured against.
+// A socket experiment done by hand, for the latency benchmark: load bpf/dump.bpf.o with libbpf, attach it to
+// a socket on 127.0.0.1:16962 (`tcp`: a listener, serving one connection; `udp`: one datagram; `raw`: a raw
+// IPPROTO_TCP socket, two packets), drain the ring buffer, print the count. No harness: the floor the
+// harness's overhead is measured against.
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -20,8 +21,9 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	const char *mode = argc > 1 ? argv[1] : "tcp";
 	struct bpf_object *obj = bpf_object__open_file("build/bpf/dump.bpf.o", NULL);
 	struct bpf_program *p;
 	if (!obj) {
@@ -45,26 +47,33 @@ int main(void)
 	bpf_map_update_elem(bpf_object__find_map_fd_by_name(obj, "config"), &zero, &config, 0);
 	struct ring_buffer *rb = ring_buffer__new(bpf_object__find_map_fd_by_name(obj, "records"), on_record, NULL, NULL);
 	int prog = bpf_program__fd(bpf_object__find_program_by_name(obj, "dump"));
-	int listener = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+	int tcp = !strcmp(mode, "tcp"), raw = !strcmp(mode, "raw"), one = 1;
+	int fd = tcp ? socket(AF_INET, SOCK_STREAM, 0) : raw ? socket(AF_INET, SOCK_RAW, IPPROTO_TCP) : socket(AF_INET, SOCK_DGRAM, 0);
 	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons(16962), .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(listener, (struct sockaddr *)&addr, sizeof(addr)) || listen(listener, 1) ||
-	    setsockopt(listener, SOL_SOCKET, SO_ATTACH_BPF, &prog, sizeof(prog))) {
-		perror("listening socket");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if ((!raw && bind(fd, (struct sockaddr *)&addr, sizeof(addr))) || (tcp && listen(fd, 1)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_ATTACH_BPF, &prog, sizeof(prog))) {
+		perror("socket");
 		return 1;
 	}
 	puts("ready");
 	fflush(stdout);
-	int conn = accept(listener, NULL, NULL);
 	char buf[4096];
-	while (read(conn, buf, sizeof(buf)) > 0)
-		;
-	setsockopt(conn, SOL_SOCKET, SO_DETACH_BPF, &zero, sizeof(zero));
-	setsockopt(listener, SOL_SOCKET, SO_DETACH_BPF, &zero, sizeof(zero));
+	if (tcp) {
+		int conn = accept(fd, NULL, NULL);
+		while (read(conn, buf, sizeof(buf)) > 0)
+			;
+		setsockopt(conn, SOL_SOCKET, SO_DETACH_BPF, &zero, sizeof(zero));
+		close(conn);
+	} else {
+		/* udp: the datagram; raw: the SYN and the kernel's RST|ACK to a port nobody listens on. */
+		for (int reads = raw ? 2 : 1; reads > 0; reads--)
+			recv(fd, buf, sizeof(buf), 0);
+	}
+	setsockopt(fd, SOL_SOCKET, SO_DETACH_BPF, &zero, sizeof(zero));
 	ring_buffer__consume(rb);
 	printf("%d records\n", records);
-	close(conn);
-	close(listener);
+	close(fd);
 	ring_buffer__free(rb);
 	bpf_object__close(obj);
 	return 0;
