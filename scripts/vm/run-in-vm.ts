@@ -14,7 +14,8 @@ import { fetchKernel, type KernelSeries } from './kernels.ts';
 import { writeKernelTable } from '../report/kernel-matrix.ts';
 import { accelerator, boot } from './qemu.ts';
 import { writeOverview } from '../report/write-matrix.ts';
-import { EXPERIMENTS } from '../../experiments/index.ts';
+import { EXPERIMENTS, findExperiment } from '../../experiments/index.ts';
+import { hookNamed } from '../hooks/index.ts';
 
 const VM_TIMEOUT_MS = 20 * 60_000;
 /** Debian packages the VM runner needs besides the harness's own. */
@@ -99,9 +100,24 @@ function guestCount(experiments: number): number {
   return accelerator().name === 'TCG' ? Math.max(1, Math.min(cpus().length, experiments)) : 1;
 }
 
-/** The experiments dealt out in turn, so each guest gets a mix of the catalogue's cheap and costly ones. */
-function deal<T>(items: T[], hands: number): T[][] {
-  return Array.from({ length: hands }, (_, h) => items.filter((_, i) => i % hands === h));
+/** A rough cost of an experiment in a guest, in units of one exchange (measured with --profile under TCG):
+ *  each traffic command, a server process of its own (a node start), a veth pair. */
+function guestCost(name: string): number {
+  const spec = findExperiment(name);
+  if (!spec) return 1;
+  return 0.7 + 1.1 * spec.traffic.length + (hookNamed(spec.hook).ownProcess ? 1 : 0) + (spec.topology === 'veth' ? 0.3 : 0);
+}
+
+/** The experiments shared out so the guests finish together: costliest first, each to the least loaded
+ *  guest; each guest then runs its share in catalogue order. */
+function share(names: string[], guests: number): string[][] {
+  const loads = Array.from({ length: guests }, () => ({ cost: 0, names: [] as string[] }));
+  for (const name of [...names].sort((a, b) => guestCost(b) - guestCost(a))) {
+    const lightest = loads.reduce((min, g) => (g.cost < min.cost ? g : min));
+    lightest.cost += guestCost(name);
+    lightest.names.push(name);
+  }
+  return loads.map((g) => names.filter((n) => g.names.includes(n))).filter((g) => g.length > 0);
 }
 
 export async function runInVm(opts: VmRunOptions): Promise<VmRun> {
@@ -114,7 +130,7 @@ export async function runInVm(opts: VmRunOptions): Promise<VmRun> {
   const kernel = await fetchKernel(opts.series, opts.log);
   const kernelDir = join(ROOT, 'build', 'kernels', kernel.release);
   const initrd = await buildInitramfs(kernel.modulesDir, kernelDir);
-  const groups = deal(opts.experiments, guestCount(opts.experiments.length));
+  const groups = share(opts.experiments, guestCount(opts.experiments.length));
   opts.log(`[vm] booting ${kernel.release} (${accelerator().name}${groups.length > 1 ? `, ${groups.length} guests side by side` : ''})`);
   const runs = await Promise.allSettled(
     groups.map(async (names, i) => {

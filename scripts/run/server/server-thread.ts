@@ -17,8 +17,10 @@ let cleanupRegistered = false;
 const everyWorker = new Set<Worker>();
 
 function takeWorker(): Worker {
-  const reused = idle.pop();
-  if (reused) return reused;
+  return idle.pop() ?? newWorker();
+}
+
+function newWorker(): Worker {
   const { file, evaluate } = projectWorker('servers/threads');
   const worker = new Worker(file, { eval: evaluate });
   everyWorker.add(worker);
@@ -34,6 +36,11 @@ function takeWorker(): Worker {
     });
   }
   return worker;
+}
+
+/** Starts `count` threads now, so their start-up overlaps the run's own. */
+export function prewarmServerThreads(count: number): void {
+  for (let i = idle.length; i < count; i++) release(newWorker());
 }
 
 /** An idle thread does not keep the harness alive. */
