@@ -111,6 +111,31 @@ function latencyVerdict(): string {
     .join(' ');
 }
 
+/** `--profile` lines ("[vm 2] [tcp] +1460 ms server tcp ready: …") as one row per experiment: how long
+ *  each stage took, and the experiment's total. */
+function stageRows(output: string): (string | number)[][] {
+  const STAGES: [string, RegExp][] = [
+    ['namespace', /^namespaces? /],
+    ['server', /^server .* ready/],
+    ['traffic', /^traffic done/],
+    ['written', /wrote /],
+  ];
+  const runs = new Map<string, { guest: string; at: Record<string, number> }>();
+  for (const line of output.split('\n')) {
+    const m = /^\[vm(?: (\d+))?\] \[([\w-]+)\] \+(\d+) ms (.*)$/.exec(line);
+    if (!m || m[2] === 'setup') continue;
+    const stage = STAGES.find(([, pattern]) => pattern.test(m[4]))?.[0];
+    if (!stage) continue;
+    const run = runs.get(m[2]) ?? { guest: m[1] ?? '1', at: {} };
+    run.at[stage] = Number(m[3]);
+    runs.set(m[2], run);
+  }
+  return [...runs].map(([name, { guest, at }]) => {
+    const marks = STAGES.map(([stage]) => at[stage] ?? NaN);
+    return [name, guest, ...marks.map((t, i) => t - (i === 0 ? 0 : marks[i - 1])), marks[marks.length - 1]];
+  });
+}
+
 /** The target: no loss where tcpdump loses none; more captured than tcpdump where it drops. */
 function floodVerdict(f: FloodResult): string {
   const accounted = f.harnessRead + f.harnessLost === f.programSaw ? '' : ' (records unaccounted for!)';
@@ -164,12 +189,14 @@ const report = [
   '',
   vmVerdict(),
   '',
-  `Where \`--kernel ${VM_SERIES} all\`'s time goes, per experiment (\`--profile\`: ms from each experiment's start when it ` +
-    'had its namespace, its server ready, its traffic done and its results written):',
+  `Where \`--kernel ${VM_SERIES} all\`'s time goes (\`--profile\`): each guest first spends this long before its first ` +
+    'experiment (node and the harness\'s code, then setup):',
   '',
-  '```',
-  ...vmAll.output.split('\n').filter((l) => / \+\d+ ms /.test(l)),
-  '```',
+  ...vmAll.output.split('\n').filter((l) => /\[setup\] \+\d+ ms/.test(l)).map((l) => `- ${l.replace(/^\[vm (\d+)\] \[setup\] \+/, 'guest $1: ')}`),
+  '',
+  'then, per experiment, the milliseconds each stage took:',
+  '',
+  table(['experiment', 'guest', 'namespace', 'server ready', 'traffic done', 'results written', 'total'], stageRows(vmAll.output)),
   '',
   '`npm run experiment -- tcp --kernel …` on each cached kernel:',
   '',
