@@ -63,6 +63,7 @@ const seconds = (key: Timing['key']) => timings.find((t) => t.key === key)!.medi
 const bare = seconds('by-hand tcp');
 const latencyRows = timings.map((t) => [t.what, t.runs, t.medianSeconds.toFixed(2), (t.medianSeconds / bare).toFixed(1) + '×']);
 // `all` by hand: each experiment's kind of exchange by hand, the experiments side by side on every core.
+const hostProfile = await wallTime([process.execPath, BUNDLED_CLI, 'experiment', 'tcp', '--profile', '--results', join(ROOT, 'build', 'bench', 'host')]);
 const allByHand = EXPERIMENTS.reduce((sum, e) => sum + seconds(`by-hand ${byHandFor(e)}`), 0) / cpus().length;
 
 console.log(`2. capture fidelity (UDP floods: ${FLOODS.map((f) => `${f.datagrams} × ${f.payloadBytes} B`).join(', ')}) …`);
@@ -122,7 +123,7 @@ function stageRows(output: string): (string | number)[][] {
   ];
   const runs = new Map<string, { guest: string; at: Record<string, number> }>();
   for (const line of output.split('\n')) {
-    const m = /^\[vm(?: (\d+))?\] \[([\w-]+)\] \+(\d+) ms (.*)$/.exec(line);
+    const m = /^(?:\[vm(?: (\d+))?\] )?\[([\w-]+)\] \+(\d+) ms (.*)$/.exec(line);
     if (!m || m[2] === 'setup') continue;
     const stage = STAGES.find(([, pattern]) => pattern.test(m[4]))?.[0];
     if (!stage) continue;
@@ -168,6 +169,14 @@ const report = [
   table(['what', 'runs', 'seconds', 'against tcp by hand'], latencyRows),
   '',
   latencyVerdict(),
+  '',
+  'Where `experiment tcp`\'s time goes (`--profile`, one run): before the experiment,',
+  '',
+  ...hostProfile.output.split('\n').filter((l) => /\[setup\] \+\d+ ms/.test(l)).map((l) => `- ${l.replace(/^\[setup\] \+/, '')}`),
+  '',
+  'then the experiment\'s stages, in milliseconds:',
+  '',
+  table(['experiment', 'guest', 'namespace', 'server ready', 'traffic done', 'results written', 'total'], stageRows(hostProfile.output)).replace('| guest |', '| (host) |'),
   '',
   '## 2. Capture fidelity under load',
   '',

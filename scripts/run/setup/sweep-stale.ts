@@ -64,7 +64,8 @@ export async function sweepStale(): Promise<string[]> {
       await attempt(`${type} ${target}`, () => (type === 'bpf' ? rmSync(target, { recursive: true }) : rmdirSync(target)));
     }
   }
-  for (const { path, type } of procMounts().filter((m) => deadOwner(m.path) !== null)) {
+  // A dead run's namespaces are nsfs mounts under /run/netns: `ip netns del` below removes those.
+  for (const { path, type } of procMounts().filter((m) => m.type !== 'nsfs' && deadOwner(m.path) !== null)) {
     await attempt(`${type} mount ${path}`, async () => {
       await execa('umount', [path]);
       rmdirSync(path);
