@@ -75,7 +75,9 @@ function guestScript(args: string[]): string {
   const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   return [
     ...guestPreamble(),
-    `{ cd '${ROOT}' && ${projectScript('scripts/cli').join(' ')} experiment ${quoted} --results ${out}/results --logs ${out}/logs; } >> ${out}/stdout.log 2>&1`,
+    // The raw logs stay in the guest's own /run (nothing copies them out, and every file written to the share
+    // costs FUSE round trips under TCG); the results go to the share.
+    `{ cd '${ROOT}' && ${projectScript('scripts/cli').join(' ')} experiment ${quoted} --results ${out}/results --logs /run/edl-logs; } >> ${out}/stdout.log 2>&1`,
     `echo $? > ${out}/exit-code`,
     '',
   ].join('\n');
