@@ -25,18 +25,31 @@ export function onCleanup(what: string, undo: Undo): () => Promise<void> {
   };
 }
 
-/** Runs every pending undo, newest first, then waits for those already under way; a failing undo is
- *  reported and the rest still run. */
+/** Creations under way (a mount, say): an exit waits for them, so what they make is undone too. */
+const creating = new Set<Promise<unknown>>();
+
+/** Marks `creation` as under way until it settles; returns it. */
+export function whileCreating<T>(creation: Promise<T>): Promise<T> {
+  creating.add(creation);
+  void creation.finally(() => creating.delete(creation)).catch(() => {});
+  return creation;
+}
+
+/** Runs every pending undo, newest first, then waits for those already under way and for creations in
+ *  flight, and undoes what those registered meanwhile; a failing undo is reported and the rest still run. */
 export async function cleanupAll(): Promise<void> {
-  while (stack.length > 0) {
-    const { what, undo } = stack.pop()!;
-    try {
-      await undo();
-    } catch (error) {
-      process.stderr.write(`cleanup: could not remove ${what}: ${(error as Error).message}\n`);
+  for (;;) {
+    while (stack.length > 0) {
+      const { what, undo } = stack.pop()!;
+      try {
+        await undo();
+      } catch (error) {
+        process.stderr.write(`cleanup: could not remove ${what}: ${(error as Error).message}\n`);
+      }
     }
+    await Promise.allSettled([...running, ...creating]);
+    if (stack.length === 0) return;
   }
-  await Promise.allSettled([...running]);
 }
 
 let exiting = false;

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { onCleanup } from './cleanup.ts';
+import { interrupted, onCleanup, whileCreating } from './cleanup.ts';
 import { EXIT, HarnessError } from './errors.ts';
 import { ownedName } from './owned-names.ts';
 
@@ -41,11 +41,18 @@ async function privateMount(type: KernelFs, hint: string): Promise<string> {
         `in a container, mount it from the host (or run the container with --privileged)`,
     );
   }
-  onCleanup(`${type} mount ${dir}`, async () => {
+  const unmount = async () => {
     mounted.delete(type);
     await execa('umount', [dir]);
     rmdirSync(dir);
-  });
+  };
+  // A signal arrived while `mount` ran: the cleanup has begun and what it undoes must not gain a mount
+  // that things would then be created under.
+  if (interrupted()) {
+    await unmount();
+    throw new HarnessError(EXIT.interrupted, 'interrupted');
+  }
+  onCleanup(`${type} mount ${dir}`, unmount);
   return dir;
 }
 
@@ -54,7 +61,7 @@ export function kernelFs(type: KernelFs, hint: string): Promise<string> {
   let path = mounted.get(type);
   if (!path) {
     const existing = findMount(type);
-    path = existing ? Promise.resolve(existing) : privateMount(type, hint);
+    path = existing ? Promise.resolve(existing) : whileCreating(privateMount(type, hint));
     mounted.set(type, path);
   }
   return path;

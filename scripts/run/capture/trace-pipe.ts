@@ -2,7 +2,7 @@
 // concurrent runs and other trace_pipe readers cannot steal our lines (strangers' prints still arrive).
 import { closeSync, existsSync, mkdirSync, openSync, readSync, rmdirSync, writeFileSync, constants } from 'node:fs';
 import { join } from 'node:path';
-import { onCleanup } from '../../support/cleanup.ts';
+import { interrupted, onCleanup } from '../../support/cleanup.ts';
 import { EXIT, HarnessError } from '../../support/errors.ts';
 import { kernelFs } from '../../support/kernel-fs.ts';
 import { ownedName } from '../../support/owned-names.ts';
@@ -15,6 +15,8 @@ export interface TracePipe {
 
 export async function openTracePipe(label: string): Promise<TracePipe> {
   const root = await kernelFs('tracefs', 'run as root on a kernel with CONFIG_TRACING, or use --channel ringbuf');
+  // Nothing new under the mount once the cleanup has begun: it may be unmounting it.
+  if (interrupted()) throw new HarnessError(EXIT.interrupted, 'interrupted');
   const instance = join(root, 'instances', ownedName(label));
   mkdirSync(instance);
   const removeInstance = onCleanup(`tracefs instance ${instance}`, () => rmdirSync(instance));

@@ -20,11 +20,14 @@ const LOOPBACK_ROUTE = 'dev lo table local proto kernel scope host src 127.0.0.1
  *  lines): what each process costs matters under TCG. `lines` are `ip -n <ns>` commands run after lo is up. */
 export async function createNamespaces(wanted: { label: string; lines?: string[] }[]): Promise<Namespace[]> {
   const names = wanted.map((w) => ownedName(w.label));
-  const added = await execa('ip', ['-batch', '-'], { input: names.map((n) => `netns add ${n}`).join('\n'), reject: false });
-  // One undo for the set; -force goes on past a namespace that is already gone (or was never made).
+  // One undo for the set, registered before they exist and waiting for their creation: a signal arriving
+  // meanwhile must not leave one behind. -force goes on past a namespace that is gone or was never made.
+  let adding: Promise<unknown> = Promise.resolve();
   const remove = onCleanup(`network namespace${names.length > 1 ? 's' : ''} ${names.join(', ')}`, async () => {
+    await adding.catch(() => {});
     await execa('ip', ['-force', '-batch', '-'], { input: names.map((n) => `netns del ${n}`).join('\n'), reject: false });
   });
+  const added = await (adding = execa('ip', ['-batch', '-'], { input: names.map((n) => `netns add ${n}`).join('\n'), reject: false }));
   if (added.exitCode !== 0) {
     await remove();
     throw new HarnessError(EXIT.runFailed, `could not create network namespaces ${names.join(', ')}: ${added.stderr.trim()}`);
