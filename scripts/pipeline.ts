@@ -59,11 +59,10 @@ function nothingObserved(spec: ExperimentSpec, channel: CaptureChannel): Observa
   };
 }
 
-/** What one experiment's run left: its summary (whatever the status), and the error behind a failure. */
+/** What one experiment's run left: its summary, whatever the status. */
 export interface Outcome {
   spec: ExperimentSpec;
   summary: Summary;
-  error?: HarnessError;
 }
 
 /** Runs the experiments, `jobs` at a time; one failing does not stop the others. */
@@ -149,7 +148,7 @@ async function runOne(spec: ExperimentSpec, opts: RunOptions, tools: ToolVersion
     const failure = error instanceof HarnessError ? error : new HarnessError(EXIT.bug, 'unexpected failure', { cause: error });
     progress(`FAILED: ${describeError(failure)}`);
     const summary = notRun({ kind: 'failed', reason: failure.message.split('\n')[0], exit_code: failure.code });
-    return { spec, summary, error: failure };
+    return { spec, summary };
   }
 }
 

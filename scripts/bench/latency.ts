@@ -8,6 +8,7 @@ import { BUNDLED_CLI, ROOT } from '../support/paths.ts';
 import { createNamespace, type Namespace } from '../run/topology/netns.ts';
 import { bpfObjectPath } from '../run/setup/build-bpf.ts';
 import { hookNamed } from '../hooks/index.ts';
+import { ownedName } from '../support/owned-names.ts';
 import { EXPERIMENTS } from '../../experiments/index.ts';
 import { compileC } from './compile-c.ts';
 import type { ExperimentSpec } from '../../experiments/spec.ts';
@@ -68,7 +69,7 @@ function bare(binary: string, mode: Exclude<ByHand, 'veth-tc'>, ns: Namespace): 
  *  on srv0's tc ingress (tc's own loader), a listener, one exchange, and everything removed again. */
 function vethTcByHand(): () => Promise<void> {
   return async () => {
-    const [s, c] = [`edl-${process.pid}-bh-s`, `edl-${process.pid}-bh-c`];
+    const [s, c] = [ownedName('bh-s'), ownedName('bh-c')]; // the sweep's names, should the bench be killed
     const ip = (...args: string[]) => execa('ip', args);
     await ip('netns', 'add', s);
     await ip('netns', 'add', c);

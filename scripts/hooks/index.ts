@@ -15,12 +15,9 @@ export type HookName = (typeof HOOKS)[number]['name'];
 
 const BY_NAME = new Map<string, HookDefinition>(HOOKS.map((h) => [h.name, h]));
 
+/** The hook of a name; a name from outside the type system (a summary.json, a config) that no module
+ *  defines is an error naming the known ones. */
 export function hookNamed(name: HookName): HookDefinition {
-  return BY_NAME.get(name)!;
-}
-
-/** The hook of a name read from outside the type system (a summary.json, a config), or an error naming it. */
-export function findHook(name: string): HookDefinition {
   const hook = BY_NAME.get(name);
   if (!hook) throw new Error(`unknown hook "${name}" (known: ${[...BY_NAME.keys()].join(', ')})`);
   return hook;

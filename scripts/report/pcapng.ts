@@ -1,6 +1,6 @@
 // pcapng files (draft-ietf-opsawg-pcapng) of one experiment's program view and userspace reads, for Wireshark/tshark.
 import { layerHeaderText, type LayerName } from '../vocabulary/layers.ts';
-import { findHook } from '../hooks/index.ts';
+import { hookNamed, type HookName } from '../hooks/index.ts';
 import { DUMP_CAPTURE_MAX } from '../vocabulary/record-layout.ts';
 import type { Summary, SummaryRead } from './summary-json.ts';
 
@@ -126,9 +126,9 @@ function enhancedPacket(e: Entry, iface: number, index: number): Buffer {
 const RECEPTION = new Map([['host', 1], ['multicast', 2], ['broadcast', 3], ['otherhost', 4], ['loopback', 0]]);
 
 /** epb_flags: direction in bits 0-1 (1 inbound, 2 outbound, 0 unknown), then the reception type. */
-function epbFlags(pktType: string | null | undefined, hook: string | null): number {
+function epbFlags(pktType: string | null | undefined, hook: HookName | null): number {
   // Egress hooks see skb->pkt_type still at PACKET_HOST: there the hook, not pkt_type, says the packet is leaving.
-  if (pktType === 'outgoing' || (hook !== null && findHook(hook).sees === 'egress')) return 2;
+  if (pktType === 'outgoing' || (hook !== null && hookNamed(hook).sees === 'egress')) return 2;
   const reception = pktType == null ? undefined : RECEPTION.get(pktType);
   return reception === undefined ? 0 : 1 | (reception << 2);
 }
@@ -158,7 +158,7 @@ const zeroed = (masked: { field: string }[]) => (masked.length === 0 ? '' : `; z
 export function kernelPcapng(s: Summary): Buffer {
   const who = {
     name: `${s.program.name} (${s.hook})`,
-    description: `${findHook(s.hook).programText} ${s.program.name} (${s.program.object}), ${s.title}: the bytes it recorded`,
+    description: `${hookNamed(s.hook).programText} ${s.program.name} (${s.program.object}), ${s.title}: the bytes it recorded`,
     snaplen: DUMP_CAPTURE_MAX,
   };
   const entries = s.kernel_view.packets.map((p, i) => ({
@@ -172,7 +172,7 @@ export function kernelPcapng(s: Summary): Buffer {
       `protocol ${p.protocol ?? 'n/a'}, ifindex ${p.ifindex ?? 'n/a'}, length ${p.length}, captured ${p.captured}: ` +
       `${p.summary}${zeroed(p.masked)}`,
   }));
-  return pcapng(s, fileComment(s, `what the ${findHook(s.hook).programText} ${s.program.name} saw`), entries);
+  return pcapng(s, fileComment(s, `what the ${hookNamed(s.hook).programText} ${s.program.name} saw`), entries);
 }
 
 /** A read's link: the layer it starts with, and for ICMP the skb protocol of the packet it was found in. */

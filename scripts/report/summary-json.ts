@@ -5,15 +5,13 @@ import { decode, type Decoded } from '../analysis/decode.ts';
 import { returnsText } from '../analysis/matrix-row.ts';
 import { ran, statusLine, type RunStatus } from '../vocabulary/run-status.ts';
 import { trafficLine } from '../../experiments/traffic.ts';
-import type { Analysis, Check, Direction, ReadAnalysis } from '../analysis/types.ts';
-import type { Difference, MatrixRow } from '../analysis/types.ts';
+import type { Analysis, Check, Difference, Direction, MatrixRow, ReadAnalysis } from '../analysis/types.ts';
 import type { DecodedEntry } from '../analysis/map-entries.ts';
 import type { TopologyKind } from '../vocabulary/addresses.ts';
 import type { HookName } from '../hooks/index.ts';
 import { PORT } from '../../experiments/spec.ts';
 import type { MaskedRange } from '../analysis/mask.ts';
-import type { Channel } from '../vocabulary/observations.ts';
-import type { ToolVersions } from '../vocabulary/observations.ts';
+import type { Channel, ToolVersions } from '../vocabulary/observations.ts';
 
 export const MASKING_NOTE =
   'Bytes that change between identical runs are zeroed in "hex" and listed in "masked" (written as xx in ' +

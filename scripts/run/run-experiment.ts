@@ -44,7 +44,8 @@ export async function capture(spec: ExperimentSpec, opts: CaptureOptions): Promi
   let server: Server | null = null;
   try {
     // What the server needs made first: a cgroup to join (cgroup hooks), a bpffs folder for pins.
-    const cgroup = hookNamed(spec.hook).attachesTo === 'cgroup' ? await createCgroup(spec.name) : undefined;
+    const hook = hookNamed(spec.hook);
+    const cgroup = hook.attachesTo === 'cgroup' ? await createCgroup(spec.name) : undefined;
     const pins = spec.filter.pins ? await pinPaths(spec.name, spec.filter.pins) : undefined;
     const config: ServerConfig = {
       object: bpfObjectPath(spec.filter.object),
@@ -63,8 +64,10 @@ export async function capture(spec: ExperimentSpec, opts: CaptureOptions): Promi
       pins,
     };
     if (channel === 'trace_pipe') tracePipe = await openTracePipe(spec.name);
-    const ownProcess = Boolean(hookNamed(spec.hook).ownProcess);
-    server = await startServer(spec.server.program, topology.server.path, config, { ownProcess, readyTimeoutMs: READY_TIMEOUT_MS });
+    server = await startServer(spec.server.program, topology.server.path, config, {
+      ownProcess: Boolean(hook.ownProcess),
+      readyTimeoutMs: READY_TIMEOUT_MS,
+    });
     progress(`server ${spec.server.program} ready: ${spec.filter.program} attached (${spec.hook}, ${topology.serverAddress}, channel ${channel})`);
     const sendAll = async () => {
       for (const step of spec.traffic) await sendTraffic(topology.client.path, step, topology.serverAddress, TRAFFIC_TIMEOUT_MS);

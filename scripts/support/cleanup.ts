@@ -1,5 +1,5 @@
 // Undo actions for everything a run creates, run in reverse order on success, failure, Ctrl-C and SIGTERM.
-import { EXIT } from './errors.ts';
+import { EXIT, HarnessError } from './errors.ts';
 
 type Undo = () => Promise<void> | void;
 
@@ -25,11 +25,22 @@ export function onCleanup(what: string, undo: Undo): () => Promise<void> {
   };
 }
 
-/** Creations under way (a mount, say): an exit waits for them, so what they make is undone too. */
+/** Creations under way (a mount, namespaces): an exit waits for them, so what they make is undone too. */
 const creating = new Set<Promise<unknown>>();
 
-/** Marks `creation` as under way until it settles; returns it. */
-export function whileCreating<T>(creation: Promise<T>): Promise<T> {
+/** Makes something the cleanup must undo, safe against a signal at any moment: an exit waits for `make`
+ *  to finish, the undo is registered as soon as it has, and if the cleanup began meanwhile the thing is
+ *  undone at once (nothing may then be made under it) and the run is told it was interrupted. */
+export function createUndoable<T>(what: string, make: () => Promise<T>, undo: (made: T) => Promise<void> | void): Promise<{ made: T; remove: () => Promise<void> }> {
+  const creation = (async () => {
+    const made = await make();
+    const remove = onCleanup(what, () => undo(made));
+    if (exiting) {
+      await remove();
+      throw new HarnessError(EXIT.interrupted, 'interrupted');
+    }
+    return { made, remove };
+  })();
   creating.add(creation);
   void creation.finally(() => creating.delete(creation)).catch(() => {});
   return creation;

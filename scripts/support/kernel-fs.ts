@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { interrupted, onCleanup, whileCreating } from './cleanup.ts';
+import { createUndoable } from './cleanup.ts';
 import { EXIT, HarnessError } from './errors.ts';
 import { ownedName } from './owned-names.ts';
 
@@ -30,8 +30,9 @@ function findMount(type: KernelFs): string | null {
 
 async function privateMount(type: KernelFs, hint: string): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), `${ownedName(type)}-`));
-  const result = await execa('mount', ['-t', type, 'none', dir], { reject: false });
-  if (result.exitCode !== 0) {
+  const mount = async () => {
+    const result = await execa('mount', ['-t', type, 'none', dir], { reject: false });
+    if (result.exitCode === 0) return dir;
     rmdirSync(dir);
     // The kernel has the filesystem (the harness needs nothing else of it); this machine refused the mount,
     // as a container without CAP_SYS_ADMIN does: an environment's limit, not the kernel's.
@@ -40,20 +41,13 @@ async function privateMount(type: KernelFs, hint: string): Promise<string> {
       `${type} is not mounted and this machine refused to mount it: ${result.stderr.trim()} — ${hint}; ` +
         `in a container, mount it from the host (or run the container with --privileged)`,
     );
-  }
+  };
   const unmount = async () => {
     mounted.delete(type);
     await execa('umount', [dir]);
     rmdirSync(dir);
   };
-  // A signal arrived while `mount` ran: the cleanup has begun and what it undoes must not gain a mount
-  // that things would then be created under.
-  if (interrupted()) {
-    await unmount();
-    throw new HarnessError(EXIT.interrupted, 'interrupted');
-  }
-  onCleanup(`${type} mount ${dir}`, unmount);
-  return dir;
+  return (await createUndoable(`${type} mount ${dir}`, mount, unmount)).made;
 }
 
 /** A mount point for `type`, mounting it privately (once per process) when the system has none. */
@@ -61,7 +55,7 @@ export function kernelFs(type: KernelFs, hint: string): Promise<string> {
   let path = mounted.get(type);
   if (!path) {
     const existing = findMount(type);
-    path = existing ? Promise.resolve(existing) : whileCreating(privateMount(type, hint));
+    path = existing ? Promise.resolve(existing) : privateMount(type, hint);
     mounted.set(type, path);
   }
   return path;

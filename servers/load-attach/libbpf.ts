@@ -46,8 +46,10 @@ const set_print = libbpf.func('void *libbpf_set_print(void *fn)');
 // verifier's log is captured per program instead (VERIFIER_LOG) and travels in the server's error message.
 set_print(null);
 
-/** Large enough for any verifier log of our programs: before 6.4 a full buffer turns the real error into ENOSPC. */
+/** Large enough for any verifier log of our programs: before 6.4 a full buffer turns the real error into ENOSPC.
+ *  One per thread, made on the first load and reused: zeroing 16 MiB per experiment costs under TCG. */
 const VERIFIER_LOG_BYTES = 16 << 20;
+let verifierLog: Buffer | null = null;
 /** How much of the log's end an error message carries: where the verifier says what it rejected. */
 const VERIFIER_EXCERPT_LINES = 40;
 
@@ -78,7 +80,8 @@ export class BpfObject {
       new Uint8Array(koffi.view(initial_value(channels, [0]), TRACE_PIPE_SWITCH.offset + TRACE_PIPE_SWITCH.size))[TRACE_PIPE_SWITCH.offset] = 0;
     }
     let found = false;
-    const log = Buffer.alloc(VERIFIER_LOG_BYTES);
+    const log = (verifierLog ??= Buffer.alloc(VERIFIER_LOG_BYTES));
+    log[0] = 0; // the kernel writes the log NUL-terminated; nothing from an earlier load may show through
     for (let p = next_program(obj, null) as Pointer; p; p = next_program(obj, p) as Pointer) {
       const wanted = program_name(p) === program;
       found ||= wanted;

@@ -1,5 +1,5 @@
 // The loop every server runs: watch sockets, stream messages to the harness, stop cleanly when the harness
-// says so (stdin for a server process, a pipe for a server thread: see host.ts).
+// says so (stdin for a server process, a pipe for a server thread: thread-host.ts).
 import { writeFileSync, writeSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import { join } from 'node:path';
@@ -45,7 +45,13 @@ export class Session {
     if (config.cgroup) writeFileSync(join(config.cgroup, 'cgroup.procs'), String(process.pid));
     this.program = new CaptureProgram(config, emit);
     if (config.observer) {
-      const fd = socket(addressFamily(config.address), SOCK_RAW | SOCK_NONBLOCK, config.protocol);
+      let fd: number;
+      try {
+        fd = socket(addressFamily(config.address), SOCK_RAW | SOCK_NONBLOCK, config.protocol);
+      } catch (error) {
+        this.abort(); // a server thread lives on: the program must not stay loaded and attached
+        throw error;
+      }
       this.watch(fd, () => this.drainSocket(fd, 'datagram', 'observer'));
     }
   }

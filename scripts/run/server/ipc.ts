@@ -1,5 +1,5 @@
 // What passes between the harness and a server: the config and the messages (JSON lines on stdout for a
-// server process, posted messages for a server thread; servers/sockets/host.ts). Byte strings are lowercase hex.
+// server process, posted messages for a server thread: servers/sockets/session.ts, thread-host.ts). Byte strings are lowercase hex.
 import type { HookName } from '../../hooks/index.ts';
 
 export type CaptureChannel = 'ringbuf' | 'trace_pipe';

@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, HarnessError } from '../../support/errors.ts';
 
-const TOOLS = ['clang', 'ip', 'ncat', 'bpftool'];
+/** The tools a run calls (their versions go into every result). */
+export const TOOLS = ['clang', 'ip', 'ncat', 'bpftool'];
 
 /** Where `tool` is on PATH, or null: no process per tool on every run's start. */
 export function findOnPath(tool: string): string | null {

@@ -6,11 +6,10 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { writeAtomic } from '../../support/atomic-write.ts';
 import { ROOT } from '../../support/paths.ts';
-import { findOnPath } from './preflight.ts';
+import { TOOLS, findOnPath } from './preflight.ts';
 import type { ToolVersions } from '../../vocabulary/observations.ts';
 
 const CACHE = join(ROOT, 'build', 'tool-versions.json');
-const TOOLS = ['clang', 'ip', 'bpftool', 'ncat'];
 
 async function output(cmd: string, args: string[]): Promise<string> {
   return (await execa(cmd, args, { reject: false, all: true })).all ?? '';

@@ -4,7 +4,6 @@ import { execa } from 'execa';
 import type { Observations } from '../../vocabulary/observations.ts';
 import type { Topology } from './topology.ts';
 
-/** The server interface's packet counters: in our own namespaces they count exactly the experiment's traffic. */
 export async function interfaceCounters(t: Topology): Promise<NonNullable<Observations['interface']>> {
   const { stdout } = await execa('ip', ['-n', t.server.name, '-s', '-j', 'link', 'show', 'dev', t.serverIfname]);
   const [link] = JSON.parse(stdout) as { stats64: { rx: { packets: number }; tx: { packets: number } } }[];

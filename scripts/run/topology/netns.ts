@@ -1,6 +1,6 @@
 // A network namespace per run: created with lo up, deleted on cleanup. Names carry our prefix and PID (owned-names.ts).
 import { execa } from 'execa';
-import { onCleanup } from '../../support/cleanup.ts';
+import { createUndoable } from '../../support/cleanup.ts';
 import { HarnessError, EXIT } from '../../support/errors.ts';
 import { ownedName } from '../../support/owned-names.ts';
 
@@ -20,18 +20,15 @@ const LOOPBACK_ROUTE = 'dev lo table local proto kernel scope host src 127.0.0.1
  *  lines): what each process costs matters under TCG. `lines` are `ip -n <ns>` commands run after lo is up. */
 export async function createNamespaces(wanted: { label: string; lines?: string[] }[]): Promise<Namespace[]> {
   const names = wanted.map((w) => ownedName(w.label));
-  // One undo for the set, registered before they exist and waiting for their creation: a signal arriving
-  // meanwhile must not leave one behind. -force goes on past a namespace that is gone or was never made.
-  let adding: Promise<unknown> = Promise.resolve();
-  const remove = onCleanup(`network namespace${names.length > 1 ? 's' : ''} ${names.join(', ')}`, async () => {
-    await adding.catch(() => {});
-    await execa('ip', ['-force', '-batch', '-'], { input: names.map((n) => `netns del ${n}`).join('\n'), reject: false });
-  });
-  const added = await (adding = execa('ip', ['-batch', '-'], { input: names.map((n) => `netns add ${n}`).join('\n'), reject: false }));
-  if (added.exitCode !== 0) {
-    await remove();
+  // One undo for the set; -force goes on past a namespace that is gone or was never made.
+  const del = () => execa('ip', ['-force', '-batch', '-'], { input: names.map((n) => `netns del ${n}`).join('\n'), reject: false });
+  const add = async () => {
+    const added = await execa('ip', ['-batch', '-'], { input: names.map((n) => `netns add ${n}`).join('\n'), reject: false });
+    if (added.exitCode === 0) return names;
+    await del();
     throw new HarnessError(EXIT.runFailed, `could not create network namespaces ${names.join(', ')}: ${added.stderr.trim()}`);
-  }
+  };
+  const { remove } = await createUndoable(`network namespace${names.length > 1 ? 's' : ''} ${names.join(', ')}`, add, async () => void (await del()));
   // quickack: no delayed ACKs on loopback. A FIN is otherwise ACKed by a 40 ms timer, which races the server
   // detaching its program: slow machines (a VM under TCG) caught that ACK, fast ones did not.
   const lo = ['link set lo up', ...['127.0.0.0/8', '127.0.0.1'].map((dst) => `route change local ${dst} ${LOOPBACK_ROUTE}`)];
