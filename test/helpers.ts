@@ -1,5 +1,5 @@
 // Shared by the tests: run the CLI as a user would, skip what needs root, and check nothing is left behind.
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -13,8 +13,16 @@ export const IS_ROOT = process.getuid?.() === 0;
 /** tap's `skip` option: a reason naming the missing capability, or false. */
 export const NEEDS_ROOT = IS_ROOT ? false : 'needs root (CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_BPF): network namespaces and eBPF programs';
 
+const tempDirs: string[] = [];
+process.once('exit', () => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temporary folder, removed when the test file's process exits (tap runs each file in its own). */
 export function tempDir(label: string): string {
-  return mkdtempSync(join(tmpdir(), `edl-test-${label}-`));
+  const dir = mkdtempSync(join(tmpdir(), `edl-test-${label}-`));
+  tempDirs.push(dir);
+  return dir;
 }
 
 /** Runs `scripts/cli.ts` with the given arguments, as `npm run experiment|import` does after bootstrap. */

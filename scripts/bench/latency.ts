@@ -1,6 +1,6 @@
 // Wall time of experiments through the harness against the same exchanges done by hand (bare.c and ncat
 // for the socket experiments; ip, tc and ncat for a veth one; no harness), median of several runs.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -42,8 +42,12 @@ function harness(names: string[], via: 'npm' | 'node'): () => Promise<void> {
   return async () => {
     const dir = mkdtempSync(join(tmpdir(), 'edl-bench-'));
     const args = ['experiment', ...names, '--results', dir, '--logs', dir];
-    if (via === 'npm') await execa('npm', ['run', '--silent', ...args.slice(0, 1), '--', ...args.slice(1)], { cwd: ROOT });
-    else await execa(process.execPath, [BUNDLED_CLI, ...args], { cwd: ROOT });
+    try {
+      if (via === 'npm') await execa('npm', ['run', '--silent', ...args.slice(0, 1), '--', ...args.slice(1)], { cwd: ROOT });
+      else await execa(process.execPath, [BUNDLED_CLI, ...args], { cwd: ROOT });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   };
 }
 
