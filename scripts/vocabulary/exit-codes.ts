@@ -14,6 +14,19 @@ export const EXIT = {
   runFailed: 7,
   /** The machine refused what a run needs and the kernel has: a mount, a namespace (a container's limits). */
   environment: 8,
+  /** The results, logs or import folder cannot be written: a full or read-only file system, no permission.
+   *  Nothing is half-written: the folder is as it was. */
+  output: 9,
+  /** apt, the npm registry or Debian's archive could not be reached for what a first use needs (the message
+   *  names the package and what to do). */
+  offline: 10,
+  /** A file in build/ is damaged and the harness could not rebuild it (the message says what to delete). */
+  corruptCache: 11,
+  /** The kernel locked in kernels.lock.json is no longer offered by Debian and is not cached (the message
+   *  says what to run). */
+  kernelGone: 12,
+  /** SIGHUP: the terminal went away. */
+  hangup: 129,
   interrupted: 130,
   terminated: 143,
 } as const;
