@@ -2,6 +2,7 @@
 // (bare.c and ncat in a namespace, no harness), timed from the host like `--kernel … tcp`.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { ownedName } from '../support/owned-names.ts';
 import { ROOT } from '../support/paths.ts';
 import { GUEST, buildInitramfs } from '../vm/initramfs.ts';
 import { fetchKernel, type KernelSeries } from '../vm/kernels.ts';
@@ -11,7 +12,7 @@ import { guestPreamble } from '../vm/run-in-vm.ts';
 export async function vmByHand(series: KernelSeries, bare: string): Promise<{ release: string; seconds: number }> {
   const kernel = await fetchKernel(series, () => {});
   const initrd = await buildInitramfs(kernel.modulesDir, join(ROOT, 'build', 'kernels', kernel.release));
-  const runDir = join(ROOT, 'build', 'vm', `${process.pid}-bench-${kernel.release}`);
+  const runDir = join(ROOT, 'build', 'vm', ownedName(`bench-${kernel.release}`));
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(join(runDir, 'out'), { recursive: true });
   const out = GUEST.outDir;

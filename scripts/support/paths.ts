@@ -15,7 +15,8 @@ function findRoot(from: string): string {
 
 export const ROOT = findRoot(dirname(HERE));
 export const RESULTS_DIR = join(ROOT, 'results');
-export const LOGS_DIR = join(ROOT, 'build', 'runs');
+export const BUILD_DIR = join(ROOT, 'build');
+export const LOGS_DIR = join(BUILD_DIR, 'runs');
 /** Where bootstrap.sh puts the esbuild bundles of the CLI, the servers and the helper scripts. */
 export const BUNDLE_DIR = join(ROOT, 'build', 'js');
 /** What `npm run experiment` runs. */

@@ -9,6 +9,7 @@ import { sweepStale } from '../run/setup/sweep-stale.ts';
 import { EXIT, HarnessError } from '../support/errors.ts';
 import { requireRoot } from '../run/setup/preflight.ts';
 import { ROOT, projectScript } from '../support/paths.ts';
+import { ownedName } from '../support/owned-names.ts';
 import { GUEST, buildInitramfs } from './initramfs.ts';
 import { fetchKernel, type KernelSeries } from './kernels.ts';
 import { writeKernelTable } from '../report/kernel-matrix.ts';
@@ -137,7 +138,7 @@ export async function runInVm(opts: VmRunOptions): Promise<VmRun> {
   const runs = await Promise.allSettled(
     groups.map(async (names, i) => {
       const label = groups.length > 1 ? `[vm ${i + 1}]` : '[vm]';
-      const runDir = join(ROOT, 'build', 'vm', `${process.pid}-${kernel.release}-${i + 1}`);
+      const runDir = join(ROOT, 'build', 'vm', ownedName(`${kernel.release}-${i + 1}`));
       rmSync(runDir, { recursive: true, force: true });
       mkdirSync(join(runDir, 'out'), { recursive: true });
       const stopFollowing = follow(join(runDir, 'out', 'stdout.log'), (line) => opts.log(`${label} ${line}`));

@@ -2,6 +2,8 @@
 // next run sweeps up), and two runs at the same time do not collide.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../../scripts/support/paths.ts';
 import { execa } from 'execa';
 import { NEEDS_ROOT, cli, leftovers, readSummary, tempDir } from '../helpers.ts';
 import { EXIT } from '../../scripts/support/errors.ts';
@@ -65,6 +67,65 @@ t.test('SIGKILL at any point: the next run removes what was left, and says so', 
     t.same(await leftovers(pid), [], `${point}: nothing of the dead run is left`);
   }
   t.same(await machineState(), before, 'namespaces, links, mounts and programs as before');
+});
+
+/** Starts a run in a process group of its own (as `setsid npm run experiment … &` does). */
+function detachedRun(args: string[]) {
+  return execa(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'cli.ts'), ...args], {
+    cwd: ROOT,
+    detached: true,
+    reject: false,
+    all: true,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' },
+    extendEnv: false,
+  });
+}
+
+t.test('the whole run SIGKILLed, the next run started at once: it removes everything and names it', { skip: NEEDS_ROOT }, async (t) => {
+  const before = await machineState();
+  // `all` takes about 2 s here: early (namespaces being made) and late (most experiments done).
+  for (const delay of [1000, 1700]) {
+    const run = detachedRun(['experiment', 'all', '--results', tempDir('group-kill'), '--logs', tempDir('group-kill-logs')]);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    t.equal(run.exitCode, null, `still running after ${delay} ms`);
+    process.kill(-run.pid!, 'SIGKILL'); // kill -KILL -- -<its process group>
+    await run;
+    const left = await leftovers(run.pid!);
+    t.not(left.length, 0, `killed after ${delay} ms: it left something (the sweep has work to do)`);
+    const next = await cli(['experiment', 'tcp', '--results', tempDir('group-next'), '--logs', tempDir('group-next-logs')]);
+    t.equal(next.exitCode, 0, next.all);
+    for (const netns of left.filter((l) => l.startsWith('netns ')).map((l) => l.split(' ')[1])) {
+      t.match(next.stdout, new RegExp(`network namespace ${netns}\\b`), `killed after ${delay} ms: the next run names ${netns} as removed`);
+    }
+    t.same(await leftovers(run.pid!), [], `killed after ${delay} ms: nothing of the dead run is left`);
+  }
+  t.same(await machineState(), before, 'namespaces, links, mounts and programs as before');
+});
+
+t.test('a dead run whose process is a zombie, or whose pid another process now has, is dead', { skip: NEEDS_ROOT }, async (t) => {
+  // The harness in a session of its own, under a parent that never reaps it (as under an init that reaps late).
+  const node = [process.execPath, '--import', 'tsx', join(ROOT, 'scripts', 'cli.ts')].join(' ');
+  const wrapper = execa('sh', ['-c', `setsid ${node} experiment all --results ${tempDir('zombie')} --logs ${tempDir('zombie-logs')} >/dev/null 2>&1 & echo $!; exec sleep 120`], {
+    cwd: ROOT,
+    reject: false,
+  });
+  const pid = Number(await new Promise<string>((resolve) => wrapper.stdout!.once('data', (chunk: Buffer) => resolve(String(chunk).trim()))));
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  process.kill(-pid, 'SIGKILL');
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  t.match(readFileSync(`/proc/${pid}/stat`, 'utf8'), /^\d+ \(.*\) Z /, 'the killed run is a zombie');
+  // A name of a run id whose pid is alive but belongs to a stranger: the wrapper (a reused pid, in effect).
+  const reused = `edl-${wrapper.pid}-abcdef-reused`;
+  await execa('ip', ['netns', 'add', reused]);
+  const left = await leftovers(pid);
+  t.not(left.length, 0, 'the zombie run left something');
+  const next = await cli(['experiment', 'udp', '--results', tempDir('zombie-next'), '--logs', tempDir('zombie-next-logs')]);
+  t.equal(next.exitCode, 0, next.all);
+  t.same(await leftovers(pid), [], 'nothing of the zombie run is left');
+  t.match(next.stdout, `network namespace ${reused}`, 'the name whose pid was reused is removed, and named');
+  t.notOk((await execa('ip', ['netns', 'list'])).stdout.includes(reused));
+  wrapper.kill('SIGKILL');
+  await wrapper;
 });
 
 t.test('two runs at the same time both get their results right', { skip: NEEDS_ROOT }, async (t) => {

@@ -1,28 +1,55 @@
-// Finds and removes what a run that died without cleaning up (SIGKILL, a crash of the machine's power
-// aside) left behind. Everything a run creates is named edl-<pid>-…: anything whose pid is no longer
-// alive is stale. Runs before every experiment run, and says what it removed.
+// Finds and removes what a run that died without cleaning up (SIGKILL, a crash) left behind. Everything a
+// run creates is named edl-<run id>-…; a name whose run has no beacon (ownership.ts) is stale. Runs before
+// every experiment run, and says what it removed.
 import { existsSync, readFileSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { procMounts } from '../../support/kernel-fs.ts';
-import { ownedPrefix, ownerPid } from '../../support/owned-names.ts';
-
-/** The owning pid of a name like edl-1234-tcp, when that process is gone (and is not us). */
-function deadOwner(name: string): number | null {
-  const pid = ownerPid(name);
-  if (pid === null || pid === process.pid) return null;
-  try {
-    process.kill(pid, 0);
-    return null;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH' ? pid : null;
-  }
-}
+import { ownerOf } from '../../support/owned-names.ts';
+import { liveRuns } from '../../support/ownership.ts';
+import { BUILD_DIR } from '../../support/paths.ts';
 
 const entries = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
 
-/** Removes stale resources; returns one line per thing removed. */
-export async function sweepStale(): Promise<string[]> {
+/** What a dead run may have left, listed before asking who is alive (a run that starts meanwhile makes its
+ *  beacon before its first name, so it is never taken for dead). */
+function candidates(folders: readonly string[]) {
+  const processes = entries('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .flatMap((pid) => {
+      try {
+        // A dead run's VM and virtiofsd name its folder (build/vm/edl-<id>-…) on their command lines.
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+        const owner = /build\/vm\//.test(cmdline) ? ownerOf(cmdline.slice(cmdline.indexOf('build/vm/') + 8)) : null;
+        return owner ? [{ pid: Number(pid), owner, what: cmdline.split(' ')[0] }] : [];
+      } catch {
+        return []; // exited meanwhile
+      }
+    });
+  const netns = entries('/run/netns'); // what `ip netns list` lists, without a process per run
+  // tracefs instances and cgroups are global (visible through any mount of their kind, a dead run's private
+  // mount included); a bpffs mount is its own instance, so its pins go with it.
+  const inside = procMounts().flatMap(({ path, type }) => {
+    const dir = type === 'tracefs' ? join(path, 'instances') : type === 'cgroup2' || type === 'bpf' ? path : null;
+    return dir ? entries(dir).map((name) => ({ type, target: join(dir, name), name })) : [];
+  });
+  // A dead run's namespaces are nsfs mounts under /run/netns: `ip netns del` removes those.
+  const mounts = procMounts().filter((m) => m.type !== 'nsfs');
+  // Its staging folders and temporary files (results, build, VM folders, private mount points).
+  const files = folders.flatMap((dir) => entries(dir).map((name) => ({ name, path: join(dir, name) })));
+  return { processes, netns, inside, mounts, files };
+}
+
+/** Removes stale resources; returns one line per thing removed. `folders` are searched for a dead run's
+ *  staging folders and temporary files besides the usual ones (a results folder). */
+export async function sweepStale(folders: readonly string[] = []): Promise<string[]> {
+  const found = candidates([...folders, BUILD_DIR, join(BUILD_DIR, 'vm'), join(BUILD_DIR, 'bpf'), tmpdir()]);
+  const live = liveRuns();
+  const dead = (name: string) => {
+    const owner = ownerOf(name);
+    return owner !== null && !live.has(owner);
+  };
   const removed: string[] = [];
   const attempt = async (what: string, remove: () => Promise<unknown> | void) => {
     try {
@@ -32,47 +59,39 @@ export async function sweepStale(): Promise<string[]> {
       removed.push(`${what} (could not remove: ${(error as Error).message.split('\n')[0]})`);
     }
   };
-  // Processes first: a dead run's VM, virtiofsd, servers or traffic still hold the rest.
-  for (const pid of entries('/proc').filter((p) => /^\d+$/.test(p))) {
-    let cmdline: string;
+  const kill = (pid: number | string) => () => {
     try {
-      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-    } catch {
-      continue; // exited meanwhile
+      process.kill(Number(pid), 'SIGKILL');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error; // gone meanwhile: as good
     }
-    const owner = /build\/vm\/(\d+)-/.exec(cmdline)?.[1];
-    if (owner && deadOwner(ownedPrefix(Number(owner))) !== null) {
-      await attempt(`process ${pid} (${cmdline.split(' ')[0]})`, () => void process.kill(Number(pid), 'SIGKILL'));
-    }
-  }
-  const netns = entries('/run/netns'); // what `ip netns list` lists, without a process per run
-  for (const name of netns.filter((n) => deadOwner(n) !== null)) {
+  };
+  // Processes first: a dead run's VM, virtiofsd, servers or traffic still hold the rest.
+  for (const p of found.processes.filter((p) => !live.has(p.owner))) await attempt(`process ${p.pid} (${p.what})`, kill(p.pid));
+  const deadNetns = found.netns.filter(dead);
+  for (const name of deadNetns) {
     const pids = (await execa('ip', ['netns', 'pids', name], { reject: false })).stdout.split('\n').filter(Boolean);
-    for (const pid of pids) await attempt(`process ${pid} in ${name}`, () => void process.kill(Number(pid), 'SIGKILL'));
+    for (const pid of pids) await attempt(`process ${pid} in ${name}`, kill(pid));
   }
-  // tracefs instances and cgroups are global (visible through any mount of their kind, a dead run's
-  // private mount included); a bpffs mount is its own instance, so its pins go with it.
-  for (const { path, type } of procMounts()) {
-    const inside = type === 'tracefs' ? join(path, 'instances') : type === 'cgroup2' || type === 'bpf' ? path : null;
-    for (const name of inside ? entries(inside).filter((n) => deadOwner(n) !== null) : []) {
-      const target = join(inside!, name);
-      if (type === 'cgroup2') {
-        for (const pid of readFileSync(join(target, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
-          await attempt(`process ${pid} in ${target}`, () => void process.kill(Number(pid), 'SIGKILL'));
-        }
+  for (const { type, target } of found.inside.filter((i) => dead(i.name))) {
+    if (type === 'cgroup2') {
+      for (const pid of readFileSync(join(target, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
+        await attempt(`process ${pid} in ${target}`, kill(pid));
       }
-      await attempt(`${type} ${target}`, () => (type === 'bpf' ? rmSync(target, { recursive: true }) : rmdirSync(target)));
     }
+    await attempt(`${type} ${target}`, () => (type === 'bpf' ? rmSync(target, { recursive: true }) : rmdirSync(target)));
   }
-  // A dead run's namespaces are nsfs mounts under /run/netns: `ip netns del` below removes those.
-  for (const { path, type } of procMounts().filter((m) => m.type !== 'nsfs' && deadOwner(m.path) !== null)) {
+  const deadMounts = found.mounts.filter((m) => dead(m.path));
+  for (const { path, type } of deadMounts) {
     await attempt(`${type} mount ${path}`, async () => {
       await execa('umount', [path]);
       rmdirSync(path);
     });
   }
-  for (const name of netns.filter((n) => deadOwner(n) !== null)) {
-    await attempt(`network namespace ${name}`, () => execa('ip', ['netns', 'del', name]));
+  for (const name of deadNetns) await attempt(`network namespace ${name}`, () => execa('ip', ['netns', 'del', name]));
+  const unmounted = new Set(deadMounts.map((m) => m.path));
+  for (const { path } of found.files.filter((f) => dead(f.name) && !unmounted.has(f.path))) {
+    await attempt(path, () => rmSync(path, { recursive: true, force: true }));
   }
   return removed;
 }
