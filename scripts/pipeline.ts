@@ -2,27 +2,26 @@
 // then the overview; and the same tail for logs imported from elsewhere.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { analyze } from './analysis/analyze.ts';
 import { buildBpf } from './run/setup/build-bpf.ts';
 import { capture } from './run/run-experiment.ts';
 import { observationsFromLogs, type ImportOptions } from './run/from-logs.ts';
 import { interrupted } from './support/cleanup.ts';
 import { renderKernelLog, renderUserLog } from './run/capture/dump-log.ts';
-import { HarnessError, EXIT, describeError } from './support/errors.ts';
+import { HarnessError, EXIT, describeError, outputError } from './support/errors.ts';
 import { resolveHook } from './run/setup/hook-support.ts';
 import { failedCheck } from './analysis/cross-checks.ts';
 import { hookNamed } from './hooks/index.ts';
 import { prewarmServerThreads } from './run/server/server-thread.ts';
 import type { RunStatus } from './vocabulary/run-status.ts';
 import { sweepStale } from './run/setup/sweep-stale.ts';
-import { writeOverview } from './report/write-matrix.ts';
+import { openResults, unchanged, type ResultsCommit } from './report/results-commit.ts';
 import { requireRoot, requireTools } from './run/setup/preflight.ts';
 import { writeResults } from './report/write-results.ts';
 import { buildSummary, type Summary } from './report/summary-json.ts';
 import { toolVersions } from './run/setup/tool-versions.ts';
 import type { ToolVersions } from './vocabulary/observations.ts';
-import { EXPERIMENTS } from '../experiments/index.ts';
 import type { ExperimentSpec } from '../experiments/spec.ts';
 import type { CaptureChannel } from './run/server/ipc.ts';
 import { serverAddress, type TopologyKind } from './vocabulary/addresses.ts';
@@ -79,11 +78,13 @@ export async function runExperiments(specs: ExperimentSpec[], opts: RunOptions):
     if (opts.profile) opts.log(`[setup] +${Math.round(performance.now())} ms since node started: ${what} done`);
     return value;
   };
-  const [stale, built, tools] = await Promise.all([
+  const [results, stale, built, tools] = await Promise.all([
+    timed('results folder opened', openResults(opts.resultsDir, opts.log)),
     timed('sweep', sweepStale()),
     timed('BPF build check', buildBpf()),
     timed('tool versions', toolVersions()),
   ]);
+  stale.push(...results.recovered);
   if (stale.length) opts.log(`[setup] removed what earlier runs that were killed left behind:\n  ${stale.join('\n  ')}`);
   opts.log(`[setup] BPF objects ${built.length ? `compiled: ${built.join(', ')}` : 'up to date'}`);
   // Experiments live in namespaces of their own, so they can run side by side: one per core.
@@ -92,26 +93,27 @@ export async function runExperiments(specs: ExperimentSpec[], opts: RunOptions):
   const worker = async () => {
     while (next < specs.length && !interrupted()) {
       const i = next++;
-      slots[i] = await runOne(specs[i], opts, tools);
+      slots[i] = await runOne(specs[i], opts, tools, results);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, specs.length)) }, worker));
   const outcomes = slots.filter((o): o is Outcome => o !== null && o !== undefined);
-  writeOverview(opts.resultsDir, EXPERIMENTS.map((e) => e.name));
+  await results.commit(['']);
   return outcomes;
 }
 
 /** One experiment: hook probe, capture, logs, analysis, result folder — whatever happens, a summary with
  *  its status. null when an interrupt cut it short. */
-async function runOne(spec: ExperimentSpec, opts: RunOptions, tools: ToolVersions): Promise<Outcome | null> {
+async function runOne(spec: ExperimentSpec, opts: RunOptions, tools: ToolVersions, results: ResultsCommit): Promise<Outcome | null> {
   const started = performance.now();
   // --profile: when each stage ended, from the experiment's start (where a run's time goes).
   const progress = (line: string) =>
     opts.log(`[${spec.name}] ${opts.profile ? `+${Math.round(performance.now() - started)} ms ` : ''}${line}`);
   const resultDir = join(opts.resultsDir, spec.name);
+  const staged = results.folder(spec.name);
   const notRun = (status: RunStatus) => {
     const summary = buildSummary(analyze(spec, nothingObserved(spec, opts.channel), { ran: false }), tools, status, null);
-    writeResults(resultDir, summary, spec, { indexAbove: true });
+    writeResults(staged, summary, spec, { indexAbove: true });
     return summary;
   };
   try {
@@ -128,15 +130,19 @@ async function runOne(spec: ExperimentSpec, opts: RunOptions, tools: ToolVersion
     const topology = hookNamed(effective.hook).attachesTo === 'socket' ? (opts.topology ?? effective.topology) : effective.topology;
     const { observations, rawKernelLog } = await capture(effective, { channel: opts.channel, topology, progress });
     const logDir = join(opts.logsDir, spec.name);
-    mkdirSync(logDir, { recursive: true });
-    writeFileSync(join(logDir, 'kernelspace.log'), rawKernelLog ?? renderKernelLog(observations.packets));
-    writeFileSync(join(logDir, 'userspace.log'), renderUserLog(observations.reads));
+    try {
+      mkdirSync(logDir, { recursive: true });
+      writeFileSync(join(logDir, 'kernelspace.log'), rawKernelLog ?? renderKernelLog(observations.packets));
+      writeFileSync(join(logDir, 'userspace.log'), renderUserLog(observations.reads));
+    } catch (error) {
+      throw outputError(error, opts.logsDir) ?? error;
+    }
     const analysis = analyze(effective, observations);
     const status: RunStatus =
       failedCheck(analysis.checks) ??
       (resolution.kind === 'fallback' ? { kind: 'fallback', hook: effective.hook, reason: resolution.lack.reason } : { kind: 'ok' });
     const summary = buildSummary(analysis, tools, status, note);
-    writeResults(resultDir, summary, effective, { indexAbove: true });
+    writeResults(staged, summary, effective, { indexAbove: true });
     progress(
       `${observations.packets.length} packet(s) seen by the filter, ${observations.reads.length} read(s); ` +
         `wrote ${resultDir}/ (raw logs in ${logDir}/)` +
@@ -145,6 +151,9 @@ async function runOne(spec: ExperimentSpec, opts: RunOptions, tools: ToolVersion
     return { spec, summary };
   } catch (error) {
     if (interrupted()) return null; // the cleanup pulled things from under this run: not a finding
+    // A full or read-only disk ends the whole run: every other experiment would fail the same way.
+    const unwritable = (error instanceof HarnessError && error.code === EXIT.output ? error : null) ?? unwritableStaging(error, opts.resultsDir);
+    if (unwritable) throw unwritable;
     const failure = error instanceof HarnessError ? error : new HarnessError(EXIT.bug, 'unexpected failure', { cause: error });
     progress(`FAILED: ${describeError(failure)}`);
     const summary = notRun({ kind: 'failed', reason: failure.message.split('\n')[0], exit_code: failure.code });
@@ -152,9 +161,23 @@ async function runOne(spec: ExperimentSpec, opts: RunOptions, tools: ToolVersion
   }
 }
 
-/** `npm run import`: logs made elsewhere, analysed and written like a run's results (into `out` itself). */
-export function importResults(opts: ImportOptions & { out: string }): Summary {
+/** A write into the results' staging folder that the machine refused, as exit 9; null otherwise. */
+function unwritableStaging(error: unknown, resultsDir: string): HarnessError | null {
+  const failure = unchanged(error, resultsDir);
+  return failure instanceof HarnessError && failure.code === EXIT.output ? failure : null;
+}
+
+/** `npm run import`: logs made elsewhere, analysed and written like a run's results (into `out` itself,
+ *  which appears whole or not at all). */
+export async function importResults(opts: ImportOptions & { out: string }): Promise<Summary> {
   const summary = buildSummary(analyze(opts.spec, observationsFromLogs(opts)), null, { kind: 'ok' }, null);
-  writeResults(opts.out, summary, opts.spec, { indexAbove: false });
+  const out = resolve(opts.out);
+  const results = await openResults(dirname(out), () => {});
+  try {
+    writeResults(results.folder(basename(out)), summary, opts.spec, { indexAbove: false });
+  } catch (error) {
+    throw unchanged(error, dirname(out));
+  }
+  await results.commit([]);
   return summary;
 }

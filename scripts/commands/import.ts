@@ -22,7 +22,7 @@ export async function importCommand(args: string[]): Promise<number> {
   const tag = values.tag === undefined ? undefined : Number.parseInt(values.tag, 16);
   if (tag !== undefined && !(tag >= 0 && tag <= 0xffff)) throw usageError(`--tag takes a 16-bit hex number, not "${values.tag}"`);
   const [kernelLog, userLog] = positionals;
-  const summary = importResults({ spec, kernelLog, userLog, out: values.out, tag, kernel: values.kernel });
+  const summary = await importResults({ spec, kernelLog, userLog, out: values.out, tag, kernel: values.kernel });
   console.log(verdicts([{ spec, summary }], values.out, painter(), true));
   return EXIT.ok;
 }

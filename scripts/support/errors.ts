@@ -25,3 +25,22 @@ export function describeError(error: HarnessError): string {
   }
   return [error.message, ...causes.map((c) => `caused by: ${c}`)].join('\n');
 }
+
+const WRITE_FAILURES: Record<string, string> = {
+  ENOSPC: 'the file system is full',
+  EDQUOT: 'the disk quota is used up',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+};
+
+/** A failed write into `dir` that is the machine's doing (full, read-only, no permission), as the user's
+ *  error (exit 9); null for anything else. */
+export function outputError(error: unknown, dir: string): HarnessError | null {
+  if (error instanceof HarnessError) return null;
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  const why = WRITE_FAILURES[code];
+  if (!why) return null;
+  const what = code === 'EROFS' || code === 'EACCES' || code === 'EPERM' ? 'choose a writable folder with --results (or --out)' : 'free some space, or choose another folder with --results (or --out)';
+  return new HarnessError(EXIT.output, `cannot write into ${dir}: ${why} (${code}) — ${what}`, { cause: error });
+}

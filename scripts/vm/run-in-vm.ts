@@ -12,10 +12,9 @@ import { ROOT, projectScript } from '../support/paths.ts';
 import { ownedName } from '../support/owned-names.ts';
 import { GUEST, buildInitramfs } from './initramfs.ts';
 import { fetchKernel, type KernelSeries } from './kernels.ts';
-import { writeKernelTable } from '../report/kernel-matrix.ts';
 import { accelerator, boot } from './qemu.ts';
-import { writeOverview } from '../report/write-matrix.ts';
-import { EXPERIMENTS, findExperiment } from '../../experiments/index.ts';
+import { openResults, unchanged } from '../report/results-commit.ts';
+import { findExperiment } from '../../experiments/index.ts';
 import { hookNamed } from '../hooks/index.ts';
 
 const VM_TIMEOUT_MS = 20 * 60_000;
@@ -127,7 +126,9 @@ export async function runInVm(opts: VmRunOptions): Promise<VmRun> {
   requireRoot('npm run experiment -- --kernel');
   const started = Date.now();
   await ensureVmTools(opts.log);
-  const stale = await sweepStale();
+  // Opened first: a results folder that cannot be written fails the run before it boots anything.
+  const results = await openResults(opts.resultsDir, opts.log);
+  const stale = [...results.recovered, ...(await sweepStale())];
   if (stale.length) opts.log(`[vm] removed what earlier runs that were killed left behind:\n  ${stale.join('\n  ')}`);
   await buildBpf(); // the guests share our build/ read-only: compile here, once
   const kernel = await fetchKernel(opts.series, opts.log);
@@ -166,18 +167,21 @@ export async function runInVm(opts: VmRunOptions): Promise<VmRun> {
   if (failed) throw failed.reason;
   const guests = runs.map((r) => (r as PromiseFulfilledResult<GuestRun>).value);
   const release = guests[0].release;
-  const kernelsDir = join(opts.resultsDir, 'kernels');
-  const target = join(kernelsDir, release);
+  const kernelResults = join('kernels', release);
   for (const { out } of guests) {
-    if (!existsSync(join(out, 'results'))) continue;
-    for (const entry of readdirSync(join(out, 'results'))) {
-      rmSync(join(target, entry), { recursive: true, force: true });
-      cpSync(join(out, 'results', entry), join(target, entry), { recursive: true });
+    const guestResults = join(out, 'results');
+    if (!existsSync(guestResults)) continue;
+    // The experiment folders; each guest's overview lists only what it ran, so the commit renders this
+    // kernel's overview (and the kernel table) from everything this kernel has.
+    for (const entry of readdirSync(guestResults).filter((e) => statSync(join(guestResults, e)).isDirectory())) {
+      try {
+        cpSync(join(guestResults, entry), results.folder(join(kernelResults, entry)), { recursive: true });
+      } catch (error) {
+        throw unchanged(error, opts.resultsDir);
+      }
     }
   }
-  // Each guest's overview lists only what it ran: rebuild it from everything this kernel has.
-  writeOverview(target, EXPERIMENTS.map((e) => e.name));
-  writeKernelTable(opts.resultsDir, kernelsDir);
+  await results.commit([kernelResults]);
   // Only successful runs' folders go: a failed one keeps its serial log for the user.
   for (const { runDir } of guests) rmSync(runDir, { recursive: true, force: true });
   return {

@@ -1,0 +1,186 @@
+// Writing into a results folder so that a reader, a crash or a SIGKILL never meets half of a run: every
+// experiment folder is written in a staging folder, then swapped with the old one in one step
+// (renameat2 RENAME_EXCHANGE), and the pages derived from the folders (README.md, index.html, the kernel
+// table) are rendered afresh from what is then in place. A journal written before the first swap makes the
+// commit finishable: if the run dies halfway, the next one to open the folder completes it first. Commits
+// into one folder take turns under a lock.
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, fstatSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createUndoable, interrupted } from '../support/cleanup.ts';
+import { EXIT, HarnessError, outputError } from '../support/errors.ts';
+import { fsSyscalls, type FsSyscalls } from '../support/fs-syscalls.ts';
+import { ownedName, ownerOf } from '../support/owned-names.ts';
+import { liveRuns } from '../support/ownership.ts';
+import { writeAtomic } from '../support/atomic-write.ts';
+import { writeKernelTable } from './kernel-matrix.ts';
+import { writeOverview } from './write-matrix.ts';
+import { EXPERIMENTS } from '../../experiments/index.ts';
+
+/** What a commit swaps in: folders relative to the results folder, each staged with its inode (so a finished
+ *  swap is recognised when the journal is replayed), and the folders whose overview pages it re-renders. */
+interface Journal {
+  entries: { rel: string; ino: number }[];
+  overviews: string[];
+}
+
+export interface ResultsCommit {
+  /** Where to write the folder that becomes <results>/<rel> on commit. */
+  folder(rel: string): string;
+  /** Swaps the written folders in and re-renders the overview pages of `overviews` (folders relative to
+   *  the results folder, '' for itself) and the kernel table. */
+  commit(overviews: string[]): Promise<void>;
+  /** What was found half-committed by a dead run and completed, one line each. */
+  recovered: string[];
+}
+
+const NAMES = EXPERIMENTS.map((e) => e.name);
+
+/** The lock of a results folder: a file inside it, removed by its holder; a holder checks after locking that
+ *  the file it locked is still the one at the path (a waiter may have locked one just unlinked). */
+async function lockResults(sys: FsSyscalls, root: string, log: (line: string) => void): Promise<() => void> {
+  const path = join(root, '.edl-commit.lock');
+  for (;;) {
+    const release = await sys.lock(path, () => log(`[results] waiting for another run to finish writing ${root}`));
+    let current: number | null = null;
+    try {
+      current = statSync(path).ino;
+    } catch {
+      // unlinked by the holder before us: lock the new one
+    }
+    const { fd, unlock } = release;
+    if (current === fstatSync(fd).ino) {
+      return () => {
+        unlinkSync(path);
+        unlock();
+      };
+    }
+    unlock();
+  }
+}
+
+/** Puts each staged folder in place; a swap already done (its inode is at the target) is skipped, so a journal
+ *  can be replayed after a crash at any point. Where the file system cannot exchange, two renames. */
+function swapIn(sys: FsSyscalls, root: string, staging: string, journal: Journal): void {
+  for (const { rel, ino } of journal.entries) {
+    const [target, staged] = [join(root, rel), join(staging, 'new', rel)];
+    const now = existsSync(target) ? statSync(target).ino : null;
+    if (now === ino || !existsSync(staged)) continue;
+    if (now === null) {
+      mkdirSync(dirname(target), { recursive: true });
+      renameSync(staged, target);
+      continue;
+    }
+    try {
+      sys.exchange(staged, target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EINVAL') throw error;
+      const old = join(staging, 'old', rel);
+      mkdirSync(dirname(old), { recursive: true });
+      renameSync(target, old);
+      renameSync(staged, target);
+    }
+  }
+}
+
+/** The pages built from the folders: each overview named, and the kernel table where the folder has one. */
+function renderDerived(root: string, overviews: string[]): void {
+  for (const dir of overviews) writeOverview(join(root, dir), NAMES);
+  if (overviews.length > 0 && existsSync(join(root, 'kernels'))) writeKernelTable(root, join(root, 'kernels'));
+}
+
+/** Completes the commits of dead runs and removes their other leftovers in the folder (and its kernel
+ *  folders): staging folders without a journal, temporary files. */
+function recover(sys: FsSyscalls, root: string): string[] {
+  const dirs = [root, ...(existsSync(join(root, 'kernels')) ? readdirSync(join(root, 'kernels')).map((k) => join(root, 'kernels', k)) : [])];
+  const found = dirs.flatMap((dir) => (existsSync(dir) && statSync(dir).isDirectory() ? readdirSync(dir).map((name) => ({ name, path: join(dir, name) })) : []));
+  const live = liveRuns();
+  const lines: string[] = [];
+  for (const { name, path } of found.filter((f) => f.name.startsWith('.edl-') && ownerOf(f.name) !== null && !live.has(ownerOf(f.name)!))) {
+    const journal = join(path, 'journal.json');
+    if (name.endsWith('-commit') && existsSync(journal)) {
+      const j = JSON.parse(readFileSync(journal, 'utf8')) as Journal;
+      swapIn(sys, root, path, j);
+      renderDerived(root, j.overviews);
+      lines.push(`completed the commit a killed run began in ${root}: ${j.entries.map((e) => e.rel).join(', ')}`);
+    } else {
+      lines.push(`removed ${path}, left by a killed run`);
+    }
+    rmSync(path, { recursive: true, force: true });
+  }
+  return lines;
+}
+
+/** A write failure before anything was swapped in: the machine's doing (exit 9), or the error itself. */
+export function unchanged(error: unknown, root: string): unknown {
+  const failure = outputError(error, root);
+  return failure ? new HarnessError(failure.code, `${failure.message}; nothing there was changed`, { cause: error }) : error;
+}
+
+/** Creates `root` if need be and completes what dead runs left half-committed there; one line per thing done. */
+export async function recoverResults(root: string, log: (line: string) => void = () => {}): Promise<string[]> {
+  const sys = await fsSyscalls();
+  try {
+    mkdirSync(root, { recursive: true });
+    const unlock = await lockResults(sys, root, log);
+    try {
+      return recover(sys, root);
+    } finally {
+      unlock();
+    }
+  } catch (error) {
+    throw unchanged(error, root);
+  }
+}
+
+/** Opens `root` for writing: creates it, completes what dead runs left half-committed, and makes this
+ *  run's staging folder (removed on any exit before the commit). Fails at once, with exit 9, where the
+ *  folder cannot be written. */
+export async function openResults(root: string, log: (line: string) => void): Promise<ResultsCommit> {
+  const sys = await fsSyscalls();
+  const staging = join(root, `.${ownedName('commit')}`);
+  let journaled = false;
+  const recovered = await recoverResults(root, log);
+  const make = async () => {
+    try {
+      mkdirSync(join(staging, 'new'), { recursive: true });
+    } catch (error) {
+      throw unchanged(error, root);
+    }
+  };
+  // Before the journal, the staging folder is just a draft; after it, it is the next run's to complete.
+  const { remove } = await createUndoable(`results staging folder ${staging}`, make, () => {
+    if (!journaled) rmSync(staging, { recursive: true, force: true });
+  });
+  const staged = new Set<string>();
+  return {
+    recovered,
+    folder(rel) {
+      staged.add(rel);
+      return join(staging, 'new', rel);
+    },
+    async commit(overviews) {
+      const unlock = await lockResults(sys, root, log);
+      try {
+        if (interrupted()) throw new HarnessError(EXIT.interrupted, 'interrupted');
+        // From here on nothing yields to the event loop: no signal handler runs halfway through.
+        const entries = [...staged].filter((rel) => existsSync(join(staging, 'new', rel))).map((rel) => ({ rel, ino: statSync(join(staging, 'new', rel)).ino }));
+        writeAtomic(join(staging, 'journal.json'), JSON.stringify({ entries, overviews } satisfies Journal));
+        journaled = true;
+        swapIn(sys, root, staging, { entries, overviews });
+        renderDerived(root, overviews);
+        rmSync(staging, { recursive: true, force: true });
+      } catch (error) {
+        const failure = outputError(error, root);
+        if (!failure) throw error;
+        throw new HarnessError(
+          failure.code,
+          `${failure.message}; ${journaled ? 'the new experiment folders are in place, and the next run on this folder re-renders the pages that list them' : 'nothing there was changed'}`,
+          { cause: error },
+        );
+      } finally {
+        unlock();
+      }
+      await remove();
+    },
+  };
+}
