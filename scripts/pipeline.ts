@@ -21,6 +21,7 @@ import { requireRoot, requireTools } from './run/setup/preflight.ts';
 import { writeResults } from './report/write-results.ts';
 import { buildSummary, type Summary } from './report/summary-json.ts';
 import { toolVersions } from './run/setup/tool-versions.ts';
+import { guardPrintkEvent, type PrintkGuard } from './support/printk-event.ts';
 import type { ToolVersions } from './vocabulary/observations.ts';
 import type { ExperimentSpec } from '../experiments/spec.ts';
 import type { CaptureChannel } from './run/server/ipc.ts';
@@ -78,9 +79,14 @@ export async function runExperiments(specs: ExperimentSpec[], opts: RunOptions):
     if (opts.profile) opts.log(`[setup] +${Math.round(performance.now())} ms since node started: ${what} done`);
     return value;
   };
-  const [results, stale, built, tools] = await Promise.all([
+  // The tracing state is noted after the sweep: it may restore what a killed run changed.
+  const sweptThenNoted = async () => {
+    const stale = await timed('sweep', sweepStale());
+    return { stale, printk: await timed('tracing state noted', guardPrintkEvent()) };
+  };
+  const [results, { stale, printk }, built, tools] = await Promise.all([
     timed('results folder opened', openResults(opts.resultsDir, opts.log)),
-    timed('sweep', sweepStale()),
+    sweptThenNoted(),
     timed('BPF build check', buildBpf()),
     timed('tool versions', toolVersions()),
   ]);
@@ -93,7 +99,7 @@ export async function runExperiments(specs: ExperimentSpec[], opts: RunOptions):
   const worker = async () => {
     while (next < specs.length && !interrupted()) {
       const i = next++;
-      slots[i] = await runOne(specs[i], opts, tools, results);
+      slots[i] = await runOne(specs[i], opts, { tools, results, printk });
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, specs.length)) }, worker));
@@ -104,7 +110,14 @@ export async function runExperiments(specs: ExperimentSpec[], opts: RunOptions):
 
 /** One experiment: hook probe, capture, logs, analysis, result folder — whatever happens, a summary with
  *  its status. null when an interrupt cut it short. */
-async function runOne(spec: ExperimentSpec, opts: RunOptions, tools: ToolVersions, results: ResultsCommit): Promise<Outcome | null> {
+/** What the run's setup made for every experiment. */
+interface RunContext {
+  tools: ToolVersions;
+  results: ResultsCommit;
+  printk: PrintkGuard;
+}
+
+async function runOne(spec: ExperimentSpec, opts: RunOptions, { tools, results, printk }: RunContext): Promise<Outcome | null> {
   const started = performance.now();
   // --profile: when each stage ended, from the experiment's start (where a run's time goes).
   const progress = (line: string) =>
@@ -128,7 +141,7 @@ async function runOne(spec: ExperimentSpec, opts: RunOptions, tools: ToolVersion
     const note = resolution.kind === 'fallback' ? resolution.note : null;
     if (note) progress(note);
     const topology = hookNamed(effective.hook).attachesTo === 'socket' ? (opts.topology ?? effective.topology) : effective.topology;
-    const { observations, rawKernelLog } = await capture(effective, { channel: opts.channel, topology, progress });
+    const { observations, rawKernelLog } = await capture(effective, { channel: opts.channel, topology, progress, afterLoad: printk.afterLoad });
     const logDir = join(opts.logsDir, spec.name);
     try {
       mkdirSync(logDir, { recursive: true });

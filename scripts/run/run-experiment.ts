@@ -27,6 +27,8 @@ export interface CaptureOptions {
   channel: CaptureChannel;
   topology: TopologyKind;
   progress: (line: string) => void;
+  /** Called once the program is loaded (the kernel may then have changed the system's tracing state). */
+  afterLoad?: () => void;
 }
 
 export interface Capture {
@@ -68,6 +70,7 @@ export async function capture(spec: ExperimentSpec, opts: CaptureOptions): Promi
       ownProcess: Boolean(hook.ownProcess),
       readyTimeoutMs: READY_TIMEOUT_MS,
     });
+    opts.afterLoad?.();
     progress(`server ${spec.server.program} ready: ${spec.filter.program} attached (${spec.hook}, ${topology.serverAddress}, channel ${channel})`);
     const sendAll = async () => {
       for (const step of spec.traffic) await sendTraffic(topology.client.path, step, topology.serverAddress, TRAFFIC_TIMEOUT_MS);

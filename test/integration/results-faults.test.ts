@@ -23,7 +23,7 @@ function tree(dir: string): Record<string, string> {
 }
 
 /** A small tmpfs holding the committed tcp results and overview, unmounted at the end of the test. */
-async function smallResults(t: Tap.Test, size: string): Promise<string> {
+async function smallResults(t: { teardown: (fn: () => Promise<void>) => void }, size: string): Promise<string> {
   const dir = tempDir('small-fs');
   await execa('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'edl-test-results', dir]);
   t.teardown(() => execa('umount', [dir]).then(() => undefined));
@@ -36,13 +36,14 @@ t.test('a read-only results folder: exit 9, nothing changed, nothing left', { sk
   const dir = await smallResults(t, '1m');
   await execa('mount', ['-o', 'remount,ro', dir]);
   const before = tree(dir);
-  const run = await cli(['experiment', 'tcp', '--results', dir, '--logs', tempDir('ro-logs')]);
+  const child = cli(['experiment', 'tcp', '--results', dir, '--logs', tempDir('ro-logs')]);
+  const run = await child;
   t.equal(run.exitCode, EXIT.output, run.all);
   t.match(run.stderr, /cannot write into .*: the file system is read-only \(EROFS\) — choose a writable folder with --results.*nothing there was changed/);
   t.notMatch(run.all, /\n\s+at /, 'no stack trace');
   t.notMatch(run.all, /\[tcp\]/, 'it failed before running anything');
   t.same(tree(dir), before, 'the folder is as it was');
-  t.same(await leftovers(run.pid!), [], 'nothing left');
+  t.same(await leftovers(child.pid!), [], 'nothing left');
 });
 
 t.test('a full results file system: exit 9, nothing changed, nothing left', { skip: NEEDS_ROOT }, async (t) => {
@@ -51,10 +52,11 @@ t.test('a full results file system: exit 9, nothing changed, nothing left', { sk
   const { blocks_available, block_size } = JSON.parse((await execa('stat', ['-f', '-c', '{"blocks_available": %a, "block_size": %S}', dir])).stdout);
   writeFileSync(join(dir, 'filler'), Buffer.alloc(Math.max(0, blocks_available * block_size - 8192)));
   const before = tree(dir);
-  const run = await cli(['experiment', 'tcp', 'udp', '--results', dir, '--logs', tempDir('full-logs')]);
+  const child = cli(['experiment', 'tcp', 'udp', '--results', dir, '--logs', tempDir('full-logs')]);
+  const run = await child;
   t.equal(run.exitCode, EXIT.output, run.all);
   t.match(run.stderr, /cannot write into .*: the file system is full \(ENOSPC\) — free some space, or choose another folder.*nothing there was changed/);
   t.notMatch(run.all, /\n\s+at /, 'no stack trace');
   t.same(tree(dir), before, 'the folder is as it was');
-  t.same(await leftovers(run.pid!), [], 'nothing left');
+  t.same(await leftovers(child.pid!), [], 'nothing left');
 });

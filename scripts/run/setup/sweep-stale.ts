@@ -8,6 +8,7 @@ import { execa } from 'execa';
 import { procMounts } from '../../support/kernel-fs.ts';
 import { ownerOf } from '../../support/owned-names.ts';
 import { liveRuns } from '../../support/ownership.ts';
+import { PRINTK_RECORD, turnPrintkEventOff } from '../../support/printk-event.ts';
 import { BUILD_DIR } from '../../support/paths.ts';
 
 const entries = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
@@ -30,9 +31,13 @@ function candidates(folders: readonly string[]) {
   const netns = entries('/run/netns'); // what `ip netns list` lists, without a process per run
   // tracefs instances and cgroups are global (visible through any mount of their kind, a dead run's private
   // mount included); a bpffs mount is its own instance, so its pins go with it.
+  // So one mount of each global kind is enough.
+  const seen = new Set<string>();
   const inside = procMounts().flatMap(({ path, type }) => {
     const dir = type === 'tracefs' ? join(path, 'instances') : type === 'cgroup2' || type === 'bpf' ? path : null;
-    return dir ? entries(dir).map((name) => ({ type, target: join(dir, name), name })) : [];
+    if (!dir || seen.has(type)) return [];
+    if (type !== 'bpf') seen.add(type);
+    return entries(dir).map((name) => ({ type, target: join(dir, name), name }));
   });
   // A dead run's namespaces are nsfs mounts under /run/netns: `ip netns del` removes those.
   const mounts = procMounts().filter((m) => m.type !== 'nsfs');
@@ -89,6 +94,10 @@ export async function sweepStale(folders: readonly string[] = []): Promise<strin
     });
   }
   for (const name of deadNetns) await attempt(`network namespace ${name}`, () => execa('ip', ['netns', 'del', name]));
+  // A dead run that found the top-level printk event off and could not turn it off again.
+  if (found.files.some((f) => dead(f.name) && f.name.endsWith(PRINTK_RECORD))) {
+    await attempt('the top-level bpf_trace_printk event turned off (a killed run had found it off)', turnPrintkEventOff);
+  }
   const unmounted = new Set(deadMounts.map((m) => m.path));
   for (const { path } of found.files.filter((f) => dead(f.name) && !unmounted.has(f.path))) {
     await attempt(path, () => rmSync(path, { recursive: true, force: true }));
