@@ -85,11 +85,12 @@ function cleanupAndExit(reason: string, code: number): void {
   void cleanupAll().finally(() => process.exit(code));
 }
 
-/** SIGINT/SIGTERM exit 130/143 and a crash exits 1, each after cleaning up. A closed stdout (`| head`)
+/** SIGINT/SIGTERM/SIGHUP exit 130/143/129 and a crash exits 1, each after cleaning up. A closed stdout (`| head`)
  *  must not crash a run halfway: further output is dropped instead. */
 export function cleanupOnExit(): void {
   process.on('SIGINT', () => cleanupAndExit('SIGINT', EXIT.interrupted));
   process.on('SIGTERM', () => cleanupAndExit('SIGTERM', EXIT.terminated));
+  process.on('SIGHUP', () => cleanupAndExit('SIGHUP', EXIT.hangup)); // the terminal closed
   process.on('uncaughtException', (error) => cleanupAndExit(`unexpected failure: ${error.stack}`, EXIT.bug));
   process.on('unhandledRejection', (error) => cleanupAndExit(`unexpected failure: ${String(error)}`, EXIT.bug));
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -7,18 +7,7 @@ import { ROOT } from '../../scripts/support/paths.ts';
 import { execa } from 'execa';
 import { NEEDS_ROOT, cli, leftovers, readSummary, tempDir } from '../helpers.ts';
 import { EXIT } from '../../scripts/support/errors.ts';
-
-/** What the harness could change on this machine, besides its own leftovers check. */
-async function machineState(): Promise<string[]> {
-  const lines = (cmd: string, args: string[]) => execa(cmd, args, { reject: false }).then((r) => r.stdout.split('\n').sort());
-  const programs = JSON.parse((await execa('bpftool', ['--json', 'prog', 'show'])).stdout) as { name?: string; type: string }[];
-  return [
-    ...(await lines('ip', ['netns', 'list'])).map((l) => `netns ${l}`),
-    ...(await lines('ip', ['-o', 'link', 'show'])).map((l) => `link ${l.replace(/\s+link\/.*$/, '')}`),
-    ...readFileSync('/proc/mounts', 'utf8').split('\n').sort().map((l) => `mount ${l}`),
-    ...programs.filter((p) => /^(socket_filter|xdp|sched_cls|cgroup_skb|kprobe|tracing)$/.test(p.type)).map((p) => `prog ${p.type} ${p.name}`),
-  ];
-}
+import { machineState } from '../../scripts/support/machine-state.ts';
 
 /** Starts a run and signals it when its output first matches `when`. */
 async function interrupt(args: string[], when: RegExp, signal: NodeJS.Signals) {
