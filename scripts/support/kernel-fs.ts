@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { createUndoable } from './cleanup.ts';
 import { EXIT, HarnessError } from './errors.ts';
-import { ownedName } from './owned-names.ts';
+import { ownedName, ownerOf } from './owned-names.ts';
 
 export type KernelFs = 'tracefs' | 'bpf' | 'cgroup2';
 
@@ -23,9 +23,10 @@ export function procMounts(): { path: string; type: string }[] {
     });
 }
 
-/** Where a filesystem of this type is mounted now (the first such mount), or null. */
+/** Where the system mounts a filesystem of this type (the first such mount), or null. Another run's
+ *  private mount does not count: it goes when that run ends, and with it what this run put there. */
 function findMount(type: KernelFs): string | null {
-  return procMounts().find((m) => m.type === type)?.path ?? null;
+  return procMounts().find((m) => m.type === type && ownerOf(m.path) === null)?.path ?? null;
 }
 
 async function privateMount(type: KernelFs, hint: string): Promise<string> {
