@@ -54,3 +54,16 @@ t.test('a guest that hangs is stopped by the watchdog, with its serial log', { s
   const stray = await execa('pgrep', ['-x', 'qemu-system-x86|virtiofsd'], { reject: false });
   t.equal(stray.stdout, '', 'QEMU and virtiofsd were killed');
 });
+
+t.test('a run on this kernel while a VM run is in progress: both right, neither touches the other', { skip: NEEDS_ROOT, timeout: 15 * 60_000 }, async (t) => {
+  const vmResults = tempDir('vm-during');
+  const vm = cli(['experiment', 'tcp', '--kernel', SERIES, '--results', vmResults]);
+  await new Promise<void>((resolve) => vm.stdout!.on('data', (chunk: Buffer) => /\[vm\] booting/.test(String(chunk)) && resolve()));
+  const host = await cli(['experiment', 'tcp', 'udp', '--results', tempDir('host-during'), '--logs', tempDir('host-during-logs')]);
+  t.equal(host.exitCode, 0, host.all);
+  t.notMatch(host.stdout, /removed what earlier runs/, 'the host run takes nothing of the VM run for a leftover');
+  const run = await vm;
+  t.equal(run.exitCode, 0, run.all);
+  const [guest] = readdirSync(join(vmResults, 'kernels'), { withFileTypes: true }).filter((d) => d.isDirectory());
+  t.equal(readSummary(join(vmResults, 'kernels', guest.name), 'tcp').kernel_view.packets.length, 4, 'the guest saw the 4 segments');
+});
