@@ -9,6 +9,7 @@ import { BUNDLED_CLI, RESULTS_DIR, ROOT } from '../support/paths.ts';
 import { requireRoot } from '../run/setup/preflight.ts';
 import { writeAtomic } from '../support/atomic-write.ts';
 import { cachedKernels } from '../vm/kernels.ts';
+import { readLock } from '../vm/kernel-lock.ts';
 import { fidelity, type FloodResult } from './fidelity.ts';
 import { byHandFor, latency, type Timing } from './latency.ts';
 import { progCosts } from './prog-cost.ts';
@@ -41,10 +42,12 @@ async function wallTime(args: string[]): Promise<{ seconds: number; output: stri
   return { seconds: (Date.now() - started) / 1000, output: run.all ?? '' };
 }
 
-/** `--kernel <series> tcp` for each cached kernel: boot time and total, as the VM runner reports them. */
+/** `--kernel <series> tcp` for each locked kernel that is cached: boot time and total, as the VM runner reports them. */
 async function vmTimes(): Promise<(string | number)[][]> {
   const rows: (string | number)[][] = [];
-  for (const kernel of cachedKernels()) {
+  // Only what the lock names: an older cached release of a series would bench that series twice.
+  const locked = new Set(Object.values(readLock()).map((k) => k.release));
+  for (const kernel of cachedKernels().filter((k) => locked.has(k.release))) {
     const { output } = await wallTime([process.execPath, BUNDLED_CLI, 'experiment', 'tcp', '--kernel', kernel.series, '--results', VM_RESULTS]);
     const m = /booted in ([\d.]+) s, ([\d.]+) s in all/.exec(output);
     rows.push([kernel.release, m ? m[1] : 'failed', m ? m[2] : 'failed']);

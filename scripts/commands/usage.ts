@@ -11,7 +11,8 @@ export const USAGE = `Usage:
   npm run experiment -- <name…|all> [--channel ringbuf|trace_pipe] [--topology loopback|veth] [--jobs N] [--results DIR] [--logs DIR]
   npm run experiment -- <name…|all> --kernel <${KERNEL_SERIES.join('|')}> [--channel …] [--topology …]
   npm run import -- <kernelspace-log> <userspace-log> --as <name> --out DIR [--tag HEX] [--kernel RELEASE]
-  npm run kernels
+  npm run kernels [-- --offline]
+  npm run kernels -- update [${KERNEL_SERIES.join('|')} …]
 
 Experiments: ${NAMES}.
   --channel   how the filter hands its dump over: a BPF ring buffer (default) or trace_pipe, as in 2017
@@ -22,8 +23,10 @@ Experiments: ${NAMES}.
   --verbose   also print the annotated hex dumps of every experiment
   --profile   progress lines carry the milliseconds since each experiment started (where the time goes)
   --jobs      how many experiments run at once, each in its own namespaces (default: the number of cores)
-  --kernel    boot that Debian kernel in QEMU and run there; results go to <results>/kernels/<release>/
-Kernels lists the Debian kernels --kernel can fetch, and those already cached.
+  --kernel    boot the Debian kernel kernels.lock.json locks for that series in QEMU and run there; results go
+              to <results>/kernels/<release>/
+Kernels lists the kernel locked per series, whether it is cached and whether Debian offers a newer one;
+"kernels update [series…]" moves the lock and says which results/kernels/ folders become stale.
 Import reads a trace_pipe log (this harness's or the 2017 study's format) and a server log, and writes the
 same report files into DIR.`;
 

@@ -9,8 +9,8 @@ import { dirname, join } from 'node:path';
 import { createUndoable, interrupted } from '../support/cleanup.ts';
 import { EXIT, HarnessError, outputError } from '../support/errors.ts';
 import { fsSyscalls, type FsSyscalls } from '../support/fs-syscalls.ts';
-import { ownedName, ownerOf } from '../support/owned-names.ts';
-import { liveRuns } from '../support/ownership.ts';
+import { ownedName } from '../support/owned-names.ts';
+import { deadOwned } from '../support/dead-owned.ts';
 import { writeAtomic } from '../support/atomic-write.ts';
 import { writeKernelTable } from './kernel-matrix.ts';
 import { writeOverview } from './write-matrix.ts';
@@ -92,10 +92,8 @@ function renderDerived(root: string, overviews: string[]): void {
  *  folders): staging folders without a journal, temporary files. */
 function recover(sys: FsSyscalls, root: string): string[] {
   const dirs = [root, ...(existsSync(join(root, 'kernels')) ? readdirSync(join(root, 'kernels')).map((k) => join(root, 'kernels', k)) : [])];
-  const found = dirs.flatMap((dir) => (existsSync(dir) && statSync(dir).isDirectory() ? readdirSync(dir).map((name) => ({ name, path: join(dir, name) })) : []));
-  const live = liveRuns();
   const lines: string[] = [];
-  for (const { name, path } of found.filter((f) => f.name.startsWith('.edl-') && ownerOf(f.name) !== null && !live.has(ownerOf(f.name)!))) {
+  for (const { name, path } of deadOwned(dirs)) {
     const journal = join(path, 'journal.json');
     if (name.endsWith('-commit') && existsSync(journal)) {
       const j = JSON.parse(readFileSync(journal, 'utf8')) as Journal;

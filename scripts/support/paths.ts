@@ -17,6 +17,7 @@ export const ROOT = findRoot(dirname(HERE));
 export const RESULTS_DIR = join(ROOT, 'results');
 export const BUILD_DIR = join(ROOT, 'build');
 export const LOGS_DIR = join(BUILD_DIR, 'runs');
+export const KERNELS_DIR = join(BUILD_DIR, 'kernels');
 /** Where bootstrap.sh puts the esbuild bundles of the CLI, the servers and the helper scripts. */
 export const BUNDLE_DIR = join(ROOT, 'build', 'js');
 /** What `npm run experiment` runs. */

@@ -12,10 +12,29 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** One apt source line: `deb <uri> <suite> main`. */
 export interface AptSource { uri: string; suite: string }
 
+/** Why an apt command failed: Debian's archive could not be reached (or served a broken file mid-sync), a
+ *  file it should have is not there (404: a version that was removed), or anything else (apt itself). */
+export type AptFailure = 'unreachable' | 'not-found' | 'failed';
+
+/** An apt failure, with what it was (exit 10 when unreachable, 4 otherwise). */
+export class AptError extends HarnessError {
+  constructor(readonly failure: AptFailure, message: string, options?: { cause?: unknown }) {
+    super(failure === 'unreachable' ? EXIT.offline : EXIT.missingTool, message, options);
+  }
+}
+
+/** Classifies apt's output (its `E:`/`W:`/`Err:` lines). */
+export function aptFailure(output: string): AptFailure {
+  if (/\b404\b\s+Not Found/i.test(output)) return 'not-found';
+  if (/Could not resolve|Temporary failure resolving|Could not connect|Unable to connect|Connection (?:failed|timed out|refused|reset)|Network is unreachable|No route to host|timed out|Hash Sum mismatch|\b5\d\d\b\s+\w|Failed to fetch/i.test(output))
+    return 'unreachable';
+  return 'failed';
+}
+
 export interface PrivateApt {
   name: string;
-  /** `apt-get update`, at most once a day (stamp file); `log` is told only when it really runs. */
-  update(log: (line: string) => void): Promise<void>;
+  /** `apt-get update`, at most once a day (stamp file) unless `force`; `log` is told only when it really runs. */
+  update(log: (line: string) => void, options?: { force?: boolean }): Promise<void>;
   cache(args: string[]): Promise<string>;
   /** `apt-get download` into `dir`. */
   download(specs: string[], dir: string): Promise<void>;
@@ -53,20 +72,26 @@ export function privateApt(name: string, sources: AptSource[]): PrivateApt {
       if ((r as { code?: string }).code === 'ENOENT')
         throw new HarnessError(EXIT.missingTool, `${cmd} not found: ${what} needs apt (a Debian or Ubuntu host).`);
       // First line says why (apt's first error), the rest is apt's own account.
-      const lines = (r.all ?? '').trim().split('\n');
+      const output = (r.all ?? '').trim();
+      const lines = output.split('\n');
       const why = lines.find((l) => l.startsWith('E: '))?.slice(3) ?? `${cmd} exit ${r.exitCode}`;
-      throw new HarnessError(EXIT.missingTool,
-        `${what} failed: ${why}\n${lines.slice(-6).join('\n')}\n` +
-        `Check network access to deb.debian.org and retry; the private apt state is in ${dir}.`);
+      const failure = aptFailure(output);
+      throw new AptError(failure,
+        `${what} failed: ${why}\n${lines.slice(-6).filter((l) => l !== `E: ${why}`).join('\n')}\n` +
+        (failure === 'unreachable'
+          ? `Check network access to deb.debian.org (a proxy or mirror goes in /etc/apt/apt.conf.d, which stays in effect) and retry.`
+          : failure === 'not-found' ? `Debian's archive answered 404: it no longer has that file.`
+          : `The private apt state is in ${dir}.`),
+        { cause: r });
     }
     return r.stdout;
   };
 
   return {
     name,
-    async update(log) {
+    async update(log, { force = false } = {}) {
       let fresh = false;
-      try { fresh = !listChanged && Date.now() - statSync(stamp).mtimeMs < DAY_MS; } catch {}
+      try { fresh = !force && !listChanged && Date.now() - statSync(stamp).mtimeMs < DAY_MS; } catch {}
       if (fresh) return;
       log(`updating package lists for ${name}`);
       // Error-Mode=any: a failed index download is an error, not a warning with stale lists.

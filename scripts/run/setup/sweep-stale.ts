@@ -9,13 +9,14 @@ import { procMounts } from '../../support/kernel-fs.ts';
 import { ownerOf } from '../../support/owned-names.ts';
 import { liveRuns } from '../../support/ownership.ts';
 import { PRINTK_RECORD, turnPrintkEventOff } from '../../support/printk-event.ts';
-import { BUILD_DIR } from '../../support/paths.ts';
+import { BUILD_DIR, KERNELS_DIR } from '../../support/paths.ts';
+import { deadOwned } from '../../support/dead-owned.ts';
 
 const entries = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
 
 /** What a dead run may have left, listed before asking who is alive (a run that starts meanwhile makes its
  *  beacon before its first name, so it is never taken for dead). */
-function candidates(folders: readonly string[]) {
+function candidates() {
   const processes = entries('/proc')
     .filter((p) => /^\d+$/.test(p))
     .flatMap((pid) => {
@@ -41,15 +42,15 @@ function candidates(folders: readonly string[]) {
   });
   // A dead run's namespaces are nsfs mounts under /run/netns: `ip netns del` removes those.
   const mounts = procMounts().filter((m) => m.type !== 'nsfs');
-  // Its staging folders and temporary files (results, build, VM folders, private mount points).
-  const files = folders.flatMap((dir) => entries(dir).map((name) => ({ name, path: join(dir, name) })));
-  return { processes, netns, inside, mounts, files };
+  return { processes, netns, inside, mounts };
 }
 
 /** Removes stale resources; returns one line per thing removed. `folders` are searched for a dead run's
  *  staging folders and temporary files besides the usual ones (a results folder). */
 export async function sweepStale(folders: readonly string[] = []): Promise<string[]> {
-  const found = candidates([...folders, BUILD_DIR, join(BUILD_DIR, 'vm'), join(BUILD_DIR, 'bpf'), tmpdir()]);
+  const found = candidates();
+  // Its staging folders and temporary files (build, VM folders, the kernel cache, private mount points).
+  const files = deadOwned([...folders, BUILD_DIR, join(BUILD_DIR, 'vm'), join(BUILD_DIR, 'bpf'), KERNELS_DIR, join(KERNELS_DIR, 'debs'), tmpdir()]);
   const live = liveRuns();
   const dead = (name: string) => {
     const owner = ownerOf(name);
@@ -95,11 +96,11 @@ export async function sweepStale(folders: readonly string[] = []): Promise<strin
   }
   for (const name of deadNetns) await attempt(`network namespace ${name}`, () => execa('ip', ['netns', 'del', name]));
   // A dead run that found the top-level printk event off and could not turn it off again.
-  if (found.files.some((f) => dead(f.name) && f.name.endsWith(PRINTK_RECORD))) {
+  if (files.some((f) => f.name.endsWith(PRINTK_RECORD))) {
     await attempt('the top-level bpf_trace_printk event turned off (a killed run had found it off)', turnPrintkEventOff);
   }
   const unmounted = new Set(deadMounts.map((m) => m.path));
-  for (const { path } of found.files.filter((f) => dead(f.name) && !unmounted.has(f.path))) {
+  for (const { path } of files.filter((f) => !unmounted.has(f.path))) {
     await attempt(path, () => rmSync(path, { recursive: true, force: true }));
   }
   return removed;

@@ -1,7 +1,12 @@
 import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compareVersions, parseMadison, pickNewest, readManifest, releaseOf, sameKernelDepends } from '../../../scripts/vm/kernels.ts';
+import {
+  compareVersions, kernelGoneMessage, notOffered, parseMadison, pickNewest, readManifest, releaseOf, sameKernelDepends, stanzaField,
+} from '../../../scripts/vm/kernels.ts';
+import { AptError, aptFailure } from '../../../scripts/vm/apt.ts';
+import type { LockedKernel } from '../../../scripts/vm/kernel-lock.ts';
+import { EXIT } from '../../../scripts/support/errors.ts';
 
 t.test('Debian version order', async (t) => {
   // Each pair is a < b (checked against `dpkg --compare-versions`).
@@ -82,4 +87,76 @@ t.test('manifest reading', async (t) => {
   t.equal(readManifest(join(dir, 'nothing')), undefined);
   writeFileSync(join(dir, 'manifest.json'), '{"truncated'); // never trust a half-written manifest
   t.equal(readManifest(dir), undefined);
+});
+
+// ---- the locked version among what Debian offers ----
+
+const LOCKED_61: LockedKernel = {
+  suite: 'bookworm-security', release: '6.1.0-57-cloud-amd64', version: '6.1.192-3',
+  packages: [{ name: 'linux-image-6.1.0-57-cloud-amd64', sha256: 'a'.repeat(64), size: 26705532 }],
+};
+
+t.test('the locked version among madison rows', async (t) => {
+  const image = ['linux-image-6.1.0-57-cloud-amd64'];
+  const offered = parseMadison(`
+linux-image-6.1.0-57-cloud-amd64 |  6.1.192-3 | http://deb.debian.org/debian-security bookworm-security/main amd64 Packages
+linux-image-6.1.0-58-cloud-amd64 |  6.1.193-1 | http://deb.debian.org/debian-security bookworm-security/main amd64 Packages
+`);
+  t.same(notOffered(LOCKED_61, image, offered), [], 'offered at the locked version');
+  // The same package at another version (a rebuild) is not the locked kernel.
+  const rebuilt = parseMadison('linux-image-6.1.0-57-cloud-amd64 | 6.1.192-4 | http://deb.debian.org/debian bookworm/main amd64 Packages');
+  t.same(notOffered(LOCKED_61, image, rebuilt), image);
+  t.same(notOffered(LOCKED_61, image, []), image, 'nothing listed at all');
+  // Any suite will do: the version decides, not where it is found.
+  const elsewhere = parseMadison('linux-image-6.1.0-57-cloud-amd64 | 6.1.192-3 | http://deb.debian.org/debian bookworm-updates/main amd64 Packages');
+  t.same(notOffered(LOCKED_61, image, elsewhere), []);
+  // The newest is still what pickNewest says, whatever is locked.
+  t.match(pickNewest('6.1', offered), { release: '6.1.0-58-cloud-amd64', version: '6.1.193-1' });
+});
+
+t.test('the message when Debian dropped the locked kernel', async (t) => {
+  const text = kernelGoneMessage('6.1', LOCKED_61, ['linux-image-6.1.0-57-cloud-amd64'], {
+    cache: 'build/kernels holds neither the extracted kernel nor its .deb',
+    newest: { release: '6.1.0-58-cloud-amd64', version: '6.1.193-1' },
+  });
+  t.match(text, 'linux-image-6.1.0-57-cloud-amd64 6.1.192-3 for --kernel 6.1', 'which package and version');
+  t.match(text, 'bookworm, bookworm-updates, bookworm-security', 'where it was looked for');
+  t.match(text, 'build/kernels holds neither', 'that the cache lacks it');
+  t.match(text, 'Run `npm run kernels -- update 6.1` to move to 6.1.0-58-cloud-amd64 (6.1.193-1)', 'what to run, and to what');
+  t.match(text, 'then regenerate results/kernels/6.1.0-57-cloud-amd64/ with `git rm -r -q results/kernels/6.1.0-57-cloud-amd64/ && npm run experiment -- all --kernel 6.1`');
+  t.match(text, 'snapshot.debian.org');
+  // Unknown newest (the lookup failed too): still says what to run.
+  t.match(kernelGoneMessage('6.1', LOCKED_61, ['linux-image-6.1.0-57-cloud-amd64'], { cache: 'x' }), 'to move to the newest 6.1 kernel Debian offers');
+});
+
+t.test('apt failures: unreachable, gone, other', async (t) => {
+  t.equal(aptFailure(`Err:1 http://deb.debian.org/debian bookworm InRelease
+  Temporary failure resolving 'deb.debian.org'
+E: Failed to fetch http://deb.debian.org/debian/dists/bookworm/InRelease  Temporary failure resolving 'deb.debian.org'`), 'unreachable');
+  t.equal(aptFailure(`E: Failed to fetch http://deb.debian.org/debian/pool/main/l/linux-signed-amd64/linux-image-6.1.0-57-cloud-amd64_6.1.192-3_amd64.deb  404  Not Found [IP: 151.101.2.132 80]`), 'not-found');
+  t.equal(aptFailure(`E: Failed to fetch http://deb.debian.org/debian/pool/x.deb  Could not connect to deb.debian.org:80 (151.101.2.132), connection timed out`), 'unreachable');
+  t.equal(aptFailure(`E: Failed to fetch http://x/y.deb  Hash Sum mismatch`), 'unreachable');
+  t.equal(aptFailure(`E: The repository 'http://deb.debian.org/debian bullseye Release' does not have a Release file.
+Err:2 http://deb.debian.org/debian bullseye Release
+  404  Not Found [IP: 151.101.2.132 80]`), 'not-found');
+  t.equal(aptFailure(`E: Version '7.2.12-1' for 'linux-image-7.2.13+deb14-cloud-amd64' was not found`), 'failed');
+  t.equal(new AptError('unreachable', 'x').code, EXIT.offline);
+  t.equal(new AptError('failed', 'x').code, EXIT.missingTool);
+});
+
+t.test('fields of apt-cache show', async (t) => {
+  const stanza = `Package: linux-image-6.1.0-57-cloud-amd64
+Version: 6.1.192-3
+Size: 26705532
+SHA256: 4fdd0172a8c3f41a97e92465b2ac1867e1c10d82d7aeed3d26ee7a5d14df1754
+Description-en: Linux 6.1 for x86-64 cloud (signed)
+
+Package: linux-image-6.1.0-57-cloud-amd64
+Version: 6.1.192-3
+SHA256: ffff
+`;
+  t.equal(stanzaField(stanza, 'SHA256'), '4fdd0172a8c3f41a97e92465b2ac1867e1c10d82d7aeed3d26ee7a5d14df1754', 'the first stanza');
+  t.equal(stanzaField(stanza, 'Size'), '26705532');
+  t.equal(stanzaField(stanza, 'Filename'), undefined);
+  t.equal(stanzaField('', 'SHA256'), undefined, 'apt-cache show of a version that is not there prints nothing, exit 0');
 });
