@@ -64,6 +64,10 @@ export function guestPreamble(): string[] {
     'mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev',
     // A fresh /run (the host's is visible through the share); /tmp stays: the checkout may live there.
     'mount -t tmpfs tmpfs /run',
+    // The host's runs are not the guest's to judge (their beacons live in the host's kernel): the guest's
+    // temporary files go to its own /run/tmp, and the host's VM folders and kernel cache are hidden from it.
+    'mkdir /run/tmp; export TMPDIR=/run/tmp',
+    ...['vm', 'kernels'].map((d) => `[ -d '${ROOT}/build/${d}' ] && mount -t tmpfs tmpfs '${ROOT}/build/${d}'`),
     `uname -r > ${out}/release`,
     `echo "booted in $(cut -d' ' -f1 /proc/uptime) s" >> ${out}/stdout.log`,
   ];
