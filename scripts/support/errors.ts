@@ -26,12 +26,13 @@ export function describeError(error: HarnessError): string {
   return [error.message, ...causes.map((c) => `caused by: ${c}`)].join('\n');
 }
 
-const WRITE_FAILURES: Record<string, string> = {
-  ENOSPC: 'the file system is full',
-  EDQUOT: 'the disk quota is used up',
-  EROFS: 'the file system is read-only',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
+/** The write failures that are the machine's doing, what they mean and what to do about them. */
+export const WRITE_FAILURES: Record<string, { why: string; fix: string }> = {
+  ENOSPC: { why: 'the file system is full', fix: 'free some space, or choose another folder with --results (or --out)' },
+  EDQUOT: { why: 'the disk quota is used up', fix: 'free some space, or choose another folder with --results (or --out)' },
+  EROFS: { why: 'the file system is read-only', fix: 'choose a writable folder with --results (or --out)' },
+  EACCES: { why: 'permission denied', fix: 'choose a writable folder with --results (or --out)' },
+  EPERM: { why: 'permission denied', fix: 'choose a writable folder with --results (or --out)' },
 };
 
 /** A failed write into `dir` that is the machine's doing (full, read-only, no permission), as the user's
@@ -39,8 +40,6 @@ const WRITE_FAILURES: Record<string, string> = {
 export function outputError(error: unknown, dir: string): HarnessError | null {
   if (error instanceof HarnessError) return null;
   const code = (error as NodeJS.ErrnoException).code ?? '';
-  const why = WRITE_FAILURES[code];
-  if (!why) return null;
-  const what = code === 'EROFS' || code === 'EACCES' || code === 'EPERM' ? 'choose a writable folder with --results (or --out)' : 'free some space, or choose another folder with --results (or --out)';
-  return new HarnessError(EXIT.output, `cannot write into ${dir}: ${why} (${code}) — ${what}`, { cause: error });
+  const failure = WRITE_FAILURES[code];
+  return failure ? new HarnessError(EXIT.output, `cannot write into ${dir}: ${failure.why} (${code}) — ${failure.fix}`, { cause: error }) : null;
 }

@@ -5,7 +5,7 @@ export const EXIT = {
   bug: 1,
   usage: 2,
   notRoot: 3,
-  /** A Debian package or npm module is missing, or could not be fetched. */
+  /** A Debian package or npm module is missing and cannot be installed (not root, or no such package). */
   missingTool: 4,
   /** A BPF object did not build, open or load (the verifier's words follow). */
   bpfLoad: 5,
@@ -14,8 +14,8 @@ export const EXIT = {
   runFailed: 7,
   /** The machine refused what a run needs and the kernel has: a mount, a namespace (a container's limits). */
   environment: 8,
-  /** The results, logs or import folder cannot be written: a full or read-only file system, no permission.
-   *  Nothing is half-written: the folder is as it was. */
+  /** The results, logs or import folder (or build/, for a first build) cannot be written: a full or
+   *  read-only file system, no permission. Nothing is half-written: the folder is as it was. */
   output: 9,
   /** apt, the npm registry or Debian's archive could not be reached for what a first use needs (the message
    *  names the package and what to do). */
