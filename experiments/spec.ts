@@ -2,6 +2,7 @@
 import type { LayerName, TcpFlag, Transport } from '../scripts/vocabulary/layers.ts';
 import type { Family, TopologyKind } from '../scripts/vocabulary/addresses.ts';
 import type { HookName } from '../scripts/hooks/index.ts';
+import type { SocketKind } from '../scripts/hooks/view-start.ts';
 
 /** In traffic commands, replaced by the server's address on the chosen topology. */
 export const SERVER = '{server}';
@@ -18,7 +19,7 @@ export interface ExperimentSpec {
   topology: TopologyKind;
   family: Family;
   /** servers/<program>.ts opens the socket and attaches the program (or a hook). */
-  server: { program: 'raw' | 'tcp' | 'udp' | 'packet' | 'packet-dgram'; observer?: boolean };
+  server: { program: SocketKind; observer?: boolean };
   /** bpf/<object>.bpf.c and the program in it; returnValue replaces the hook's "keep going" value. */
   filter: { object: string; program: string; returnValue?: number; pins?: string[] };
   /** Another program of the same object to use where this kernel lacks the hook, and what it changes. */

@@ -15,7 +15,7 @@ t.test('raw, tcp and udp on this kernel', { skip: NEEDS_ROOT }, async (t) => {
   const child = cli(['experiment', 'raw', 'tcp', 'udp', '--results', dirs.ringbuf, '--logs', dirs.logs]);
   const run = await child;
   t.equal(run.exitCode, 0, run.all);
-  t.match(run.stdout, new RegExp(`^\\[raw\\] namespace edl-${child.pid}-raw`, 'm'), 'prints progress per stage');
+  t.match(run.stdout, new RegExp(`^\\[raw\\] namespace edl-${child.pid}-[0-9a-f]{6}-raw`, 'm'), 'prints progress per stage');
   t.same(await leftovers(child.pid!), [], 'nothing left behind');
 
   t.test('raw: the filter and recv() both start at the IPv4 header', async (t) => {
