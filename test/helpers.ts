@@ -25,14 +25,16 @@ export function tempDir(label: string): string {
   return dir;
 }
 
-/** Runs `scripts/cli.ts` with the given arguments, as `npm run experiment|import` does after bootstrap. */
-export function cli(args: string[], options: { uid?: number } = {}) {
-  const command = [process.execPath, '--import', 'tsx', join(ROOT, 'scripts', 'cli.ts'), ...args];
+/** Runs `scripts/cli.ts` with the given arguments, as `npm run experiment|import` does after bootstrap
+ *  (`root`: that of another copy of the repository). */
+export function cli(args: string[], options: { uid?: number; root?: string } = {}) {
+  const root = options.root ?? ROOT;
+  const command = [process.execPath, '--import', 'tsx', join(root, 'scripts', 'cli.ts'), ...args];
   const [file, ...rest] =
     options.uid === undefined ? command : ['setpriv', `--reuid=${options.uid}`, `--regid=${options.uid}`, '--clear-groups', ...command];
   // A clean environment: tap's process-info hooks would follow the CLI, and fail under another uid.
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' };
-  return execa(file, rest, { cwd: ROOT, reject: false, all: true, env, extendEnv: false });
+  return execa(file, rest, { cwd: root, reject: false, all: true, env, extendEnv: false });
 }
 
 export function readSummary(resultsDir: string, name: string): Summary {

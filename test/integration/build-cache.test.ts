@@ -12,7 +12,7 @@ import { execa } from 'execa';
 import { ROOT } from '../../scripts/support/paths.ts';
 import { EXIT } from '../../scripts/support/errors.ts';
 import { findOnPath } from '../../scripts/run/setup/preflight.ts';
-import { NEEDS_ROOT, leftovers, tempDir } from '../helpers.ts';
+import { NEEDS_ROOT, cli, leftovers, tempDir } from '../helpers.ts';
 
 /** The BPF tests build the objects once before damaging them. */
 const NEEDS_CLANG = findOnPath('clang') ? false : 'clang not installed (it builds bpf/*.bpf.c) — run as root: bash scripts/bootstrap.sh';
@@ -136,13 +136,7 @@ t.test('an object without a stamp (built before stamps existed) is kept when who
 t.test('a run whose BPF object was truncated rebuilds it and succeeds (it failed in libbpf, exit 5)', { skip: NEEDS_ROOT }, async (t) => {
   const { dir, object, whole } = await builtCopy('bpf-run');
   truncateSync(object, 1234);
-  const child = execa(process.execPath, ['--import', 'tsx', join(dir, 'scripts', 'cli.ts'), 'experiment', 'tcp', '--results', tempDir('results'), '--logs', tempDir('logs')], {
-    cwd: dir,
-    reject: false,
-    all: true,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' },
-    extendEnv: false,
-  });
+  const child = cli(['experiment', 'tcp', '--results', tempDir('results'), '--logs', tempDir('logs')], { root: dir });
   const run = await child;
   t.equal(run.exitCode, 0, run.all);
   t.match(run.stdout, `[setup] BPF objects compiled: dump (build/bpf/dump.bpf.o was damaged — truncated: 1234 of ${whole.length} bytes)`);
@@ -169,13 +163,7 @@ t.test('a damaged BPF object on a read-only build/bpf: exit 11, says what to del
   await execa('mount', ['--bind', folder, folder]);
   t.teardown(() => execa('umount', [folder]).then(() => undefined));
   await execa('mount', ['-o', 'remount,bind,ro', folder]);
-  const child = execa(process.execPath, ['--import', 'tsx', join(dir, 'scripts', 'cli.ts'), 'experiment', 'tcp', '--results', tempDir('results'), '--logs', tempDir('logs')], {
-    cwd: dir,
-    reject: false,
-    all: true,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' },
-    extendEnv: false,
-  });
+  const child = cli(['experiment', 'tcp', '--results', tempDir('results'), '--logs', tempDir('logs')], { root: dir });
   const run = await child;
   t.equal(run.exitCode, EXIT.corruptCache, run.all);
   t.match(
