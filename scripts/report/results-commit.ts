@@ -4,13 +4,14 @@
 // table) are rendered afresh from what is then in place. A journal written before the first swap makes the
 // commit finishable: if the run dies halfway, the next one to open the folder completes it first. Commits
 // into one folder take turns under a lock.
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, fstatSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createUndoable, interrupted } from '../support/cleanup.ts';
 import { EXIT, HarnessError, outputError } from '../support/errors.ts';
 import { fsSyscalls, type FsSyscalls } from '../support/fs-syscalls.ts';
 import { ownedName } from '../support/owned-names.ts';
 import { deadOwned } from '../support/dead-owned.ts';
+import { holdLock } from '../support/ownership.ts';
 import { writeAtomic } from '../support/atomic-write.ts';
 import { writeKernelTable } from './kernel-matrix.ts';
 import { writeOverview } from './write-matrix.ts';
@@ -35,32 +36,21 @@ export interface ResultsCommit {
 
 const NAMES = EXPERIMENTS.map((e) => e.name);
 
-/** The lock of a results folder: a file inside it, removed by its holder; a holder checks after locking that
- *  the file it locked is still the one at the path (a waiter may have locked one just unlinked). */
-async function lockResults(sys: FsSyscalls, root: string, log: (line: string) => void): Promise<() => void> {
-  const path = join(root, '.edl-commit.lock');
-  for (;;) {
-    const release = await sys.lock(path, () => log(`[results] waiting for another run to finish writing ${root}`));
-    let current: number | null = null;
-    try {
-      current = statSync(path).ino;
-    } catch {
-      // unlinked by the holder before us: lock the new one
-    }
-    const { fd, unlock } = release;
-    if (current === fstatSync(fd).ino) {
-      return () => {
-        unlinkSync(path);
-        unlock();
-      };
-    }
-    unlock();
-  }
+/** The lock of a results folder: commits into one folder take turns (ownership.ts: released by the kernel
+ *  if its holder dies). */
+function lockResults(root: string, log: (line: string) => void): Promise<() => void> {
+  return holdLock(`results ${realpathSync(root)}`, () => log(`[results] waiting for another run to finish writing ${root}`));
+}
+
+/** Whether putting the journal's folders in place needs an exchange (an old folder is there), and so the
+ *  binding that makes it; loaded only then (koffi costs ~10 ms here and ~0.7 s in a TCG guest). */
+async function exchangeFor(root: string, journal: Journal): Promise<FsSyscalls | null> {
+  return journal.entries.some(({ rel, ino }) => existsSync(join(root, rel)) && statSync(join(root, rel)).ino !== ino) ? fsSyscalls() : null;
 }
 
 /** Puts each staged folder in place; a swap already done (its inode is at the target) is skipped, so a journal
  *  can be replayed after a crash at any point. Where the file system cannot exchange, two renames. */
-function swapIn(sys: FsSyscalls, root: string, staging: string, journal: Journal): void {
+function swapIn(sys: FsSyscalls | null, root: string, staging: string, journal: Journal): void {
   for (const { rel, ino } of journal.entries) {
     const [target, staged] = [join(root, rel), join(staging, 'new', rel)];
     const now = existsSync(target) ? statSync(target).ino : null;
@@ -71,6 +61,7 @@ function swapIn(sys: FsSyscalls, root: string, staging: string, journal: Journal
       continue;
     }
     try {
+      if (!sys) throw new Error(`bug: no exchange loaded for ${target}`);
       sys.exchange(staged, target);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EINVAL') throw error;
@@ -90,14 +81,14 @@ function renderDerived(root: string, overviews: string[]): void {
 
 /** Completes the commits of dead runs and removes their other leftovers in the folder (and its kernel
  *  folders): staging folders without a journal, temporary files. */
-function recover(sys: FsSyscalls, root: string): string[] {
+async function recover(root: string): Promise<string[]> {
   const dirs = [root, ...(existsSync(join(root, 'kernels')) ? readdirSync(join(root, 'kernels')).map((k) => join(root, 'kernels', k)) : [])];
   const lines: string[] = [];
   for (const { name, path } of deadOwned(dirs)) {
     const journal = join(path, 'journal.json');
     if (name.endsWith('-commit') && existsSync(journal)) {
       const j = JSON.parse(readFileSync(journal, 'utf8')) as Journal;
-      swapIn(sys, root, path, j);
+      swapIn(await exchangeFor(root, j), root, path, j);
       renderDerived(root, j.overviews);
       lines.push(`completed the commit a killed run began in ${root}: ${j.entries.map((e) => e.rel).join(', ')}`);
     } else {
@@ -116,12 +107,11 @@ export function unchanged(error: unknown, root: string): unknown {
 
 /** Creates `root` if need be and completes what dead runs left half-committed there; one line per thing done. */
 export async function recoverResults(root: string, log: (line: string) => void = () => {}): Promise<string[]> {
-  const sys = await fsSyscalls();
   try {
     mkdirSync(root, { recursive: true });
-    const unlock = await lockResults(sys, root, log);
+    const unlock = await lockResults(root, log);
     try {
-      return recover(sys, root);
+      return await recover(root);
     } finally {
       unlock();
     }
@@ -134,13 +124,14 @@ export async function recoverResults(root: string, log: (line: string) => void =
  *  run's staging folder (removed on any exit before the commit). Fails at once, with exit 9, where the
  *  folder cannot be written. */
 export async function openResults(root: string, log: (line: string) => void): Promise<ResultsCommit> {
-  const sys = await fsSyscalls();
   const staging = join(root, `.${ownedName('commit')}`);
   let journaled = false;
   const recovered = await recoverResults(root, log);
   const make = async () => {
     try {
-      mkdirSync(join(staging, 'new'), { recursive: true });
+      // Not recursive: on a read-only file system that would say ENOENT instead of EROFS.
+      mkdirSync(staging);
+      mkdirSync(join(staging, 'new'));
     } catch (error) {
       throw unchanged(error, root);
     }
@@ -157,14 +148,16 @@ export async function openResults(root: string, log: (line: string) => void): Pr
       return join(staging, 'new', rel);
     },
     async commit(overviews) {
-      const unlock = await lockResults(sys, root, log);
+      const unlock = await lockResults(root, log);
       try {
+        const entries = [...staged].filter((rel) => existsSync(join(staging, 'new', rel))).map((rel) => ({ rel, ino: statSync(join(staging, 'new', rel)).ino }));
+        const journal: Journal = { entries, overviews };
+        const sys = await exchangeFor(root, journal);
         if (interrupted()) throw new HarnessError(EXIT.interrupted, 'interrupted');
         // From here on nothing yields to the event loop: no signal handler runs halfway through.
-        const entries = [...staged].filter((rel) => existsSync(join(staging, 'new', rel))).map((rel) => ({ rel, ino: statSync(join(staging, 'new', rel)).ino }));
-        writeAtomic(join(staging, 'journal.json'), JSON.stringify({ entries, overviews } satisfies Journal));
+        writeAtomic(join(staging, 'journal.json'), JSON.stringify(journal));
         journaled = true;
-        swapIn(sys, root, staging, { entries, overviews });
+        swapIn(sys, root, staging, journal);
         renderDerived(root, overviews);
         rmSync(staging, { recursive: true, force: true });
       } catch (error) {

@@ -6,7 +6,8 @@
 import { createServer, type Server } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** This run's id: its pid (for people reading `ip netns list`) and a random token, because a pid alone is
  *  reused, and two runs in different pid namespaces can have the same one. */
@@ -31,4 +32,24 @@ export function liveRuns(): Set<string> {
   // Node binds an abstract name with the whole sun_path, so the kernel lists it padded with NULs ('@').
   for (const m of readFileSync('/proc/net/unix', 'utf8').matchAll(/ @edl-run-(\d+-[0-9a-f]{6})\b/g)) live.add(m[1]);
   return live;
+}
+
+/** Waits until this process holds the lock called `key` (a results folder's real path, say): an abstract unix
+ *  socket bound under a name made from it, which only one process can hold and the kernel releases when that
+ *  process dies, however it dies. The returned function releases it. `onWait` is told once if it waits. */
+export async function holdLock(key: string, onWait?: () => void): Promise<() => void> {
+  const name = `\0edl-lock-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
+  for (let waited = false; ; waited = true) {
+    const server = createServer();
+    const bound = await new Promise<boolean>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? resolve(false) : reject(error)));
+      server.listen(name, () => resolve(true));
+    });
+    if (bound) {
+      server.unref();
+      return () => void server.close();
+    }
+    if (!waited) onWait?.();
+    await sleep(20);
+  }
 }
