@@ -36,7 +36,8 @@ const trimTcp = defineExperiment({
     'tcp_filter() calls sk_filter_trim_cap(sk, skb, th->doff * 4): the kernel never trims below the whole TCP ' +
     `header, whatever the filter returns, so the handshake still works. The data segment loses its payload ` +
     '(TCP then sees a segment without data), the FIN arrives out of order, and recv() returns nothing: the ' +
-    'client would retransmit the data for ever.',
+    'client retransmits the data until the budget of net.ipv4.tcp_retries2 runs out (default 15: at least ' +
+    '924.6 s, by ip-sysctl.rst), or that of tcp_orphan_retries once the client has closed the socket.',
 });
 
 const trimUdp = defineExperiment({

@@ -11,7 +11,10 @@ export default defineExperiment({
   doneWhen: { eof: true },
   explanation:
     'tcp_v4_rcv() runs the socket filter through tcp_filter(), i.e. sk_filter_trim_cap(sk, skb, th->doff * 4), ' +
-    'while skb->data points at the TCP header: the filter sees TCP header + payload, never the IP header. The ' +
+    'while skb->data points at the TCP header: offset 0 of the filter\'s view is the TCP header, and the view ' +
+    'holds the TCP header and payload. The IP header is still in the skb before it: ' +
+    'bpf_skb_load_bytes_relative(..., BPF_HDR_START_NET) reads it (bpf/counter.bpf.c reads the protocol that ' +
+    'way), and a classic BPF filter reaches it through the negative offset SKF_NET_OFF. The ' +
     'accepted socket inherits the listener\'s filter (sk_clone_lock() copies it), so the filter sees the whole ' +
     'connection: handshake, data and FIN. recv() returns only the byte stream, which sits in the data ' +
     'segment right after the TCP header (options included). The server detaches its filters at the peer\'s FIN, ' +

@@ -14,7 +14,8 @@ const xdp = defineExperiment({
   server: tcpServer,
   filter: { object: 'xdp_flows', program: 'xdp_flows' },
   explanation:
-    'XDP runs in the driver (here veth\'s native XDP) before an skb exists: it sees each frame arriving on srv0 ' +
+    'XDP runs in the driver, on real hardware before an skb exists; on veth (native XDP here) the peer hands ' +
+    'over an skb, and veth_xdp_rcv_skb() runs the program on it as a frame: it sees each frame arriving on srv0 ' +
     'from the Ethernet header on, in one direction only (to the server), handshake and all, and counts it in ' +
     'the flows map. Frames the server sends never pass this hook. Returning XDP_PASS hands the frame to the ' +
     'stack unchanged, so the server reads its payload as usual.',
