@@ -16,7 +16,7 @@ import { hookNamed } from './hooks/index.ts';
 import { prewarmServerThreads } from './run/server/server-thread.ts';
 import type { RunStatus } from './vocabulary/run-status.ts';
 import { sweepStale } from './run/setup/sweep-stale.ts';
-import { openResults, unchanged, type ResultsCommit } from './report/results-commit.ts';
+import { openResults, writeRefused, type ResultsCommit } from './report/results-commit.ts';
 import { requireRoot, requireTools } from './run/setup/preflight.ts';
 import { writeResults } from './report/write-results.ts';
 import { buildSummary, type Summary } from './report/summary-json.ts';
@@ -165,19 +165,13 @@ async function runOne(spec: ExperimentSpec, opts: RunOptions, { tools, results, 
   } catch (error) {
     if (interrupted()) return null; // the cleanup pulled things from under this run: not a finding
     // A full or read-only disk ends the whole run: every other experiment would fail the same way.
-    const unwritable = (error instanceof HarnessError && error.code === EXIT.output ? error : null) ?? unwritableStaging(error, opts.resultsDir);
-    if (unwritable) throw unwritable;
+    const refused = writeRefused(error, opts.resultsDir);
+    if (refused instanceof HarnessError && refused.code === EXIT.output) throw refused;
     const failure = error instanceof HarnessError ? error : new HarnessError(EXIT.bug, 'unexpected failure', { cause: error });
     progress(`FAILED: ${describeError(failure)}`);
     const summary = notRun({ kind: 'failed', reason: failure.message.split('\n')[0], exit_code: failure.code });
     return { spec, summary };
   }
-}
-
-/** A write into the results' staging folder that the machine refused, as exit 9; null otherwise. */
-function unwritableStaging(error: unknown, resultsDir: string): HarnessError | null {
-  const failure = unchanged(error, resultsDir);
-  return failure instanceof HarnessError && failure.code === EXIT.output ? failure : null;
 }
 
 /** `npm run import`: logs made elsewhere, analysed and written like a run's results (into `out` itself,
@@ -189,7 +183,7 @@ export async function importResults(opts: ImportOptions & { out: string }): Prom
   try {
     writeResults(results.folder(basename(out)), summary, opts.spec, { indexAbove: false });
   } catch (error) {
-    throw unchanged(error, dirname(out));
+    throw writeRefused(error, dirname(out));
   }
   await results.commit([]);
   return summary;

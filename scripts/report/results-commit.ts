@@ -99,10 +99,11 @@ async function recover(root: string): Promise<string[]> {
   return lines;
 }
 
-/** A write failure before anything was swapped in: the machine's doing (exit 9), or the error itself. */
-export function unchanged(error: unknown, root: string): unknown {
+/** A write into `root` the machine refused (exit 9), saying what state it left `root` in; any other error
+ *  as it is. */
+export function writeRefused(error: unknown, root: string, state = 'nothing there was changed'): unknown {
   const failure = outputError(error, root);
-  return failure ? new HarnessError(failure.code, `${failure.message}; nothing there was changed`, { cause: error }) : error;
+  return failure ? new HarnessError(failure.code, `${failure.message}; ${state}`, { cause: error }) : error;
 }
 
 /** Creates `root` if need be and completes what dead runs left half-committed there; one line per thing done. */
@@ -116,7 +117,7 @@ export async function recoverResults(root: string, log: (line: string) => void =
       unlock();
     }
   } catch (error) {
-    throw unchanged(error, root);
+    throw writeRefused(error, root);
   }
 }
 
@@ -133,7 +134,7 @@ export async function openResults(root: string, log: (line: string) => void): Pr
       mkdirSync(staging);
       mkdirSync(join(staging, 'new'));
     } catch (error) {
-      throw unchanged(error, root);
+      throw writeRefused(error, root);
     }
   };
   // Before the journal, the staging folder is just a draft; after it, it is the next run's to complete.
@@ -161,13 +162,7 @@ export async function openResults(root: string, log: (line: string) => void): Pr
         renderDerived(root, overviews);
         rmSync(staging, { recursive: true, force: true });
       } catch (error) {
-        const failure = outputError(error, root);
-        if (!failure) throw error;
-        throw new HarnessError(
-          failure.code,
-          `${failure.message}; ${journaled ? 'the new experiment folders are in place, and the next run on this folder re-renders the pages that list them' : 'nothing there was changed'}`,
-          { cause: error },
-        );
+        throw journaled ? writeRefused(error, root, 'the new experiment folders are in place, and the next run on this folder re-renders the pages that list them') : writeRefused(error, root);
       } finally {
         unlock();
       }

@@ -13,7 +13,7 @@ import { ownedName } from '../support/owned-names.ts';
 import { GUEST, buildInitramfs } from './initramfs.ts';
 import { fetchKernel, type KernelSeries } from './kernels.ts';
 import { accelerator, boot } from './qemu.ts';
-import { openResults, unchanged } from '../report/results-commit.ts';
+import { openResults, writeRefused } from '../report/results-commit.ts';
 import { findExperiment } from '../../experiments/index.ts';
 import { hookNamed } from '../hooks/index.ts';
 
@@ -184,7 +184,7 @@ export async function runInVm(opts: VmRunOptions): Promise<VmRun> {
       try {
         cpSync(join(guestResults, entry), results.folder(join(kernelResults, entry)), { recursive: true });
       } catch (error) {
-        throw unchanged(error, opts.resultsDir);
+        throw writeRefused(error, opts.resultsDir);
       }
     }
   }

@@ -31,8 +31,7 @@ function candidates() {
     });
   const netns = entries('/run/netns'); // what `ip netns list` lists, without a process per run
   // tracefs instances and cgroups are global (visible through any mount of their kind, a dead run's private
-  // mount included); a bpffs mount is its own instance, so its pins go with it.
-  // So one mount of each global kind is enough.
+  // mount included), so one mount of each is enough; a bpffs mount is its own instance, so its pins go with it.
   const seen = new Set<string>();
   const inside = procMounts().flatMap(({ path, type }) => {
     const dir = type === 'tracefs' ? join(path, 'instances') : type === 'cgroup2' || type === 'bpf' ? path : null;
@@ -45,12 +44,12 @@ function candidates() {
   return { processes, netns, inside, mounts };
 }
 
-/** Removes stale resources; returns one line per thing removed. `folders` are searched for a dead run's
- *  staging folders and temporary files besides the usual ones (a results folder). */
-export async function sweepStale(folders: readonly string[] = []): Promise<string[]> {
+/** Removes stale resources; returns one line per thing removed. (A results folder's leftovers are the results
+ *  commit's to complete or remove: report/results-commit.ts.) */
+export async function sweepStale(): Promise<string[]> {
   const found = candidates();
   // Its staging folders and temporary files (build, VM folders, the kernel cache, private mount points).
-  const files = deadOwned([...folders, BUILD_DIR, join(BUILD_DIR, 'vm'), join(BUILD_DIR, 'bpf'), KERNELS_DIR, join(KERNELS_DIR, 'debs'), tmpdir()]);
+  const files = deadOwned([BUILD_DIR, join(BUILD_DIR, 'vm'), join(BUILD_DIR, 'bpf'), KERNELS_DIR, join(KERNELS_DIR, 'debs'), tmpdir()]);
   const live = liveRuns();
   const dead = (name: string) => {
     const owner = ownerOf(name);

@@ -307,6 +307,28 @@ interface Mutant {
 
 type Mutation = (r: Rng, b: Base) => Mutant | null;
 
+/** A line of one log cut short (not the last: a cut last line is 'cut-file'); a byte line keeps at most
+ *  its "byte[i]=" part, so the cut always damages it. */
+function truncateLine(side: 'kernel' | 'user'): Mutation {
+  return (r, b) => {
+    const i = r.pick(dumpLineIndexes(b[side]).filter((n) => n < b[side].lines.length - 1));
+    const l = b[side].lines[i];
+    const text = lineText(l);
+    const at = r.int(l.role === 'byte' ? valueStart(l) : text.length);
+    const log = withRaw(b[side], i, Buffer.from(text.slice(0, at), 'utf8'));
+    return { detail: `line ${i + 1} cut to ${at} of ${text.length} characters`, [side]: log, expect: refused(side, blameAround(log, i, l.item)) };
+  };
+}
+
+/** One log's file cut at a random byte. */
+function cutFile(side: 'kernel' | 'user'): Mutation {
+  return (r, b) => {
+    const bytes = serialize(b[side]);
+    const at = r.int(bytes.length);
+    return { detail: `at byte ${at} of ${bytes.length}`, [side]: bytes.subarray(0, at), expect: cutExpectation(b, b[side], at, side) };
+  };
+}
+
 const valid = (b: Base, change: Partial<Expected> = {}): Expectation => ({ valid: { ...b.expected, ...change } });
 const refused = (file: 'kernel' | 'user', lines: number[] | 'any'): Expectation => ({ refused: { file, lines } });
 
@@ -597,21 +619,8 @@ const MUTATIONS: Record<string, Mutation> = {
     while (user.lines.length && lineText(user.lines.at(-1)!).trim() === '') user.lines.pop();
     return { detail: '', user: { ...user, final: false }, expect: refused('user', [user.lines.length]) };
   },
-  'truncate-line': (r, b) => {
-    const candidates = dumpLineIndexes(b.kernel).filter((i) => i < b.kernel.lines.length - 1);
-    const i = r.pick(candidates);
-    const l = b.kernel.lines[i];
-    const text = lineText(l);
-    const max = l.role === 'byte' ? valueStart(l) : text.length;
-    const at = r.int(max);
-    const kernel = withRaw(b.kernel, i, Buffer.from(text.slice(0, at), 'utf8'));
-    return { detail: `line ${i + 1} cut to ${at} of ${text.length} characters`, kernel, expect: refused('kernel', blameAround(kernel, i, l.item)) };
-  },
-  'cut-file': (r, b) => {
-    const bytes = serialize(b.kernel);
-    const at = r.int(bytes.length);
-    return { detail: `at byte ${at} of ${bytes.length}`, kernel: bytes.subarray(0, at), expect: cutExpectation(b, b.kernel, at, 'kernel') };
-  },
+  'truncate-line': truncateLine('kernel'),
+  'cut-file': cutFile('kernel'),
   'delete-line': (r, b) => {
     const i = r.pick(dumpLineIndexes(b.kernel));
     const kernel = copy(b.kernel);
@@ -753,20 +762,8 @@ const MUTATIONS: Record<string, Mutation> = {
     return { detail: `--as ${as}`, as, expect: same ? valid(b) : refused('kernel', headers) };
   },
   // ---- the user log ----
-  'user-truncate-line': (r, b) => {
-    const candidates = dumpLineIndexes(b.user).filter((i) => i < b.user.lines.length - 1);
-    const i = r.pick(candidates);
-    const l = b.user.lines[i];
-    const text = lineText(l);
-    const at = r.int(l.role === 'byte' ? valueStart(l) : text.length);
-    const user = withRaw(b.user, i, Buffer.from(text.slice(0, at), 'utf8'));
-    return { detail: `line ${i + 1} cut to ${at}`, user, expect: refused('user', blameAround(user, i, l.item)) };
-  },
-  'user-cut-file': (r, b) => {
-    const bytes = serialize(b.user);
-    const at = r.int(bytes.length);
-    return { detail: `at byte ${at} of ${bytes.length}`, user: bytes.subarray(0, at), expect: cutExpectation(b, b.user, at, 'user') };
-  },
+  'user-truncate-line': truncateLine('user'),
+  'user-cut-file': cutFile('user'),
   'user-delete-line': (r, b) => {
     const i = r.pick(dumpLineIndexes(b.user));
     const user = copy(b.user);
