@@ -141,7 +141,7 @@ async function runOne(spec: ExperimentSpec, opts: RunOptions, { tools, results, 
     const note = resolution.kind === 'fallback' ? resolution.note : null;
     if (note) progress(note);
     const topology = hookNamed(effective.hook).attachesTo === 'socket' ? (opts.topology ?? effective.topology) : effective.topology;
-    const { observations, rawKernelLog } = await capture(effective, { channel: opts.channel, topology, progress, afterLoad: printk.afterLoad });
+    const { observations, rawKernelLog } = await capture(effective, { channel: opts.channel, topology, progress, printk });
     const logDir = join(opts.logsDir, spec.name);
     try {
       mkdirSync(logDir, { recursive: true });

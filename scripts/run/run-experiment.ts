@@ -12,6 +12,8 @@ import { interfaceCounters } from './topology/interface-counters.ts';
 import type { TopologyKind } from '../vocabulary/addresses.ts';
 import { openTracePipe, type TracePipe } from './capture/trace-pipe.ts';
 import { sendTraffic } from './traffic/send.ts';
+import { callsPrintk } from './setup/calls-printk.ts';
+import { NOTHING_TO_DO, type PrintkGuard } from '../support/printk-event.ts';
 import { IP_PROTOCOL } from '../vocabulary/layers.ts';
 import { hookNamed } from '../hooks/index.ts';
 import { DUMP_PKT_TYPE_UNKNOWN } from '../vocabulary/record-layout.ts';
@@ -27,8 +29,9 @@ export interface CaptureOptions {
   channel: CaptureChannel;
   topology: TopologyKind;
   progress: (line: string) => void;
-  /** Called once the program is loaded (the kernel may then have changed the system's tracing state). */
-  afterLoad?: () => void;
+  /** Keeps the system's tracing state as the run found it across program loads and printing (a test that
+   *  calls capture() directly may leave it out). */
+  printk?: PrintkGuard;
 }
 
 export interface Capture {
@@ -38,12 +41,13 @@ export interface Capture {
 }
 
 export async function capture(spec: ExperimentSpec, opts: CaptureOptions): Promise<Capture> {
-  const { channel, progress } = opts;
+  const { channel, progress, printk = NOTHING_TO_DO } = opts;
   const tag = randomInt(1, 0x10000);
   const topology = await createTopology(opts.topology, spec.name, spec.family);
   progress(describeTopology(topology));
   let tracePipe: TracePipe | null = null;
   let server: Server | null = null;
+  let stopPrinting: (() => void) | null = null;
   try {
     // What the server needs made first: a cgroup to join (cgroup hooks), a bpffs folder for pins.
     const hook = hookNamed(spec.hook);
@@ -66,11 +70,12 @@ export async function capture(spec: ExperimentSpec, opts: CaptureOptions): Promi
       pins,
     };
     if (channel === 'trace_pipe') tracePipe = await openTracePipe(spec.name);
-    server = await startServer(spec.server.program, topology.server.path, config, {
+    const start = () => startServer(spec.server.program, topology.server.path, config, {
       ownProcess: Boolean(hook.ownProcess),
       readyTimeoutMs: READY_TIMEOUT_MS,
     });
-    opts.afterLoad?.();
+    server = await printk.load(callsPrintk(config.object), start);
+    if (channel === 'trace_pipe') stopPrinting = await printk.printing();
     progress(`server ${spec.server.program} ready: ${spec.filter.program} attached (${spec.hook}, ${topology.serverAddress}, channel ${channel})`);
     const sendAll = async () => {
       for (const step of spec.traffic) await sendTraffic(topology.client.path, step, topology.serverAddress, TRAFFIC_TIMEOUT_MS);
@@ -111,6 +116,7 @@ export async function capture(spec: ExperimentSpec, opts: CaptureOptions): Promi
     return { observations, rawKernelLog };
   } finally {
     await server?.kill();
+    stopPrinting?.(); // the program is gone with its server
     await tracePipe?.close();
     await topology.remove();
   }
