@@ -1,4 +1,4 @@
-import { defineExperiment } from './spec.ts';
+import { BOUND_TO_LO, defineExperiment } from './spec.ts';
 import { TCP_TO_CLOSED_PORT, UDP_DATAGRAM } from './traffic.ts';
 
 export default defineExperiment({
@@ -8,7 +8,8 @@ export default defineExperiment({
   topology: 'loopback',
   family: 4,
   server: { program: 'packet' },
-  filter: { object: 'counter', program: 'count', pins: ['counts'] },
+  topologyFixed: BOUND_TO_LO,
+  filter: { object: 'counter', program: 'count', pins: ['counts'], countsOnly: true },
   transport: 'tcp',
   traffic: [TCP_TO_CLOSED_PORT, UDP_DATAGRAM],
   // TCP SYN + RST|ACK and the UDP datagram + its ICMP port unreachable, each seen leaving and arriving.

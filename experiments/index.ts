@@ -11,7 +11,7 @@ import tcp from './tcp.ts';
 import tcp6 from './tcp6.ts';
 import udp from './udp.ts';
 import udp6 from './udp6.ts';
-import type { ExperimentSpec } from './spec.ts';
+import { variantName, type ExperimentSpec } from './spec.ts';
 
 export const EXPERIMENTS: readonly ExperimentSpec[] = [
   raw,
@@ -31,3 +31,9 @@ export const EXPERIMENTS: readonly ExperimentSpec[] = [
 export function findExperiment(name: string): ExperimentSpec | undefined {
   return EXPERIMENTS.find((e) => e.name === name);
 }
+
+/** Every result folder name a results folder may hold, in the order overviews list them: each experiment,
+ *  then its runs on the other topology (--topology), which socket experiments have. */
+export const RESULT_NAMES: readonly string[] = EXPERIMENTS.flatMap((e) =>
+  e.hook === 'socket' && !e.topologyFixed ? [e.name, variantName(e.name, e.topology === 'loopback' ? 'veth' : 'loopback')] : [e.name],
+);

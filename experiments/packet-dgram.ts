@@ -1,4 +1,4 @@
-import { SOCKET_ON_LOOPBACK, defineExperiment } from './spec.ts';
+import { BOUND_TO_LO, SOCKET_ON_LOOPBACK, defineExperiment } from './spec.ts';
 import { TCP_TO_CLOSED_PORT } from './traffic.ts';
 
 export default defineExperiment({
@@ -6,6 +6,7 @@ export default defineExperiment({
   title: 'AF_PACKET SOCK_DGRAM, ETH_P_ALL, bound to lo',
   ...SOCKET_ON_LOOPBACK,
   server: { program: 'packet-dgram' },
+  topologyFixed: BOUND_TO_LO,
   transport: 'tcp',
   traffic: [TCP_TO_CLOSED_PORT],
   doneWhen: { reads: 4 },

@@ -15,13 +15,16 @@ export interface ExperimentSpec {
   /** Where the program is attached, as a heading: "AF_INET SOCK_RAW, IPPROTO_TCP". */
   title: string;
   hook: HookName;
-  /** The topology it runs on by default; socket experiments also run on the other (--topology). */
+  /** The topology it runs on by default; socket experiments also run on the other (--topology), unless
+   *  `topologyFixed` says why this one cannot. */
   topology: TopologyKind;
+  topologyFixed?: string;
   family: Family;
   /** servers/<program>.ts opens the socket and attaches the program (or a hook). */
   server: { program: SocketKind; observer?: boolean };
   /** bpf/<object>.bpf.c and the program in it; returnValue replaces the hook's "keep going" value. */
-  filter: { object: string; program: string; returnValue?: number; pins?: string[] };
+  /** `countsOnly`: the program records no bytes, only counts in its maps (reports show those instead). */
+  filter: { object: string; program: string; returnValue?: number; pins?: string[]; countsOnly?: true };
   /** Another program of the same object to use where this kernel lacks the hook, and what it changes. */
   fallback?: { hook: HookName; program: string; title: string; tracepoint?: string; note: string };
   /** For tracepoint hooks: the tracepoint ("tcp/tcp_probe"), checked before anything is attached. */
@@ -32,8 +35,10 @@ export interface ExperimentSpec {
   traffic: readonly Traffic[];
   /** What marks the end of the exchange, besides the traffic commands exiting. */
   doneWhen: DoneWhen;
-  /** Why the kernel behaves like this: printed in the report. */
-  explanation: string;
+  /** Why the kernel behaves like this, printed in the report: a text true of every run of the experiment,
+   *  or claims, each printed only where this run's observations show it (`shownBy`), so a report never
+   *  explains what its run did not show. */
+  explanation: string | readonly Claim[];
   /** The 2017 study's result, where it has a counterpart. */
   study?: StudyResult;
   /** Independent evidence the run is checked against; a failed check fails the run. */
@@ -88,6 +93,23 @@ export interface KnownDifference {
   explanation: string;
 }
 
+/** How a run can differ from the 2017 study. */
+export type DifferenceKind = 'first-layer' | 'extra-packet' | 'missing-packet' | 'packet-length' | 'reads' | 'user-view';
+
+/** What a claim of an explanation may look at: the run's topology and each packet the program saw. */
+export interface Seen {
+  topology: TopologyKind;
+  packets: readonly { tcpFlags: TcpFlag[] | null; direction: 'to-server' | 'from-server' | null }[];
+}
+
+export interface Claim {
+  text: string;
+  /** Whether this run shows it; a claim without one holds for every run. */
+  shownBy?: (seen: Seen) => boolean;
+  /** The differences from the 2017 study that this claim accounts for, where the run shows the claim. */
+  explains?: readonly DifferenceKind[];
+}
+
 export function defineExperiment(spec: ExperimentSpec): ExperimentSpec {
   return spec;
 }
@@ -99,6 +121,18 @@ export const SOCKET_ON_LOOPBACK = {
   family: 4,
   filter: { object: 'dump', program: 'dump' },
 } as const;
+
+/** Why a packet socket bound to lo keeps its topology (--topology cannot move it). */
+export const BOUND_TO_LO = 'its socket is bound to lo, where each packet passes twice';
+
+/** A socket experiment on a topology other than its own (--topology): a name of its own, so its results go
+ *  to a folder of their own and never replace the catalogue's result. */
+export function onTopology(spec: ExperimentSpec, topology: TopologyKind): ExperimentSpec {
+  if (topology === spec.topology || spec.topologyFixed) return spec;
+  return { ...spec, name: variantName(spec.name, topology), title: `${spec.title}, on ${topology === 'veth' ? 'a veth pair' : 'loopback'}`, topology };
+}
+
+export const variantName = (name: string, topology: TopologyKind) => `${name}-${topology}`;
 
 /** The IPv6 twin of an IPv4 socket experiment, on ::1; the 2017 study has no counterpart for it. */
 export function ipv6Twin(base: ExperimentSpec, twin: Pick<ExperimentSpec, 'title' | 'explanation'>): ExperimentSpec {

@@ -22,16 +22,15 @@ import { writeResults } from './report/write-results.ts';
 import { buildSummary, type Summary } from './report/summary-json.ts';
 import { toolVersions } from './run/setup/tool-versions.ts';
 import { guardPrintkEvent, type PrintkGuard } from './support/printk-event.ts';
+import { displayPath } from './support/paths.ts';
 import type { ToolVersions } from './vocabulary/observations.ts';
 import type { ExperimentSpec } from '../experiments/spec.ts';
 import type { CaptureChannel } from './run/server/ipc.ts';
-import { serverAddress, type TopologyKind } from './vocabulary/addresses.ts';
+import { serverAddress } from './vocabulary/addresses.ts';
 import type { Observations } from './vocabulary/observations.ts';
 
 export interface RunOptions {
   channel: CaptureChannel;
-  /** Overrides the experiments' own topology (socket experiments run on either). */
-  topology?: TopologyKind;
   resultsDir: string;
   /** Where the raw kernel and server logs go (importable with `npm run import`). */
   logsDir: string;
@@ -134,14 +133,13 @@ async function runOne(spec: ExperimentSpec, opts: RunOptions, { tools, results, 
     if (resolution.kind === 'unsupported') {
       // Not a failure: the matrix says so, with the reason.
       const summary = notRun({ kind: 'unsupported', ...resolution.lack });
-      progress(`${summary.overview.status}; wrote ${resultDir}/`);
+      progress(`${summary.overview.status}; wrote ${displayPath(resultDir)}/`);
       return { spec, summary };
     }
     const { spec: effective } = resolution;
     const note = resolution.kind === 'fallback' ? resolution.note : null;
     if (note) progress(note);
-    const topology = hookNamed(effective.hook).attachesTo === 'socket' ? (opts.topology ?? effective.topology) : effective.topology;
-    const { observations, rawKernelLog } = await capture(effective, { channel: opts.channel, topology, progress, printk });
+    const { observations, rawKernelLog } = await capture(effective, { channel: opts.channel, topology: effective.topology, progress, printk });
     const logDir = join(opts.logsDir, spec.name);
     try {
       mkdirSync(logDir, { recursive: true });
@@ -158,7 +156,7 @@ async function runOne(spec: ExperimentSpec, opts: RunOptions, { tools, results, 
     writeResults(staged, summary, effective, { indexAbove: true });
     progress(
       `${observations.packets.length} packet(s) seen by the filter, ${observations.reads.length} read(s); ` +
-        `wrote ${resultDir}/ (raw logs in ${logDir}/)` +
+        `wrote ${displayPath(resultDir)}/ (raw logs in ${displayPath(logDir)}/)` +
         (status.kind === 'failed' ? `\nFAILED: ${status.reason}` : ''),
     );
     return { spec, summary };

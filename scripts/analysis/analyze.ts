@@ -6,6 +6,7 @@ import { compareWithStudy } from './study.ts';
 import { decodeEntry } from './map-entries.ts';
 import { runChecks } from './cross-checks.ts';
 import { matrixRow } from './matrix-row.ts';
+import { explainDifferences, shownClaims } from './why.ts';
 import { PORT, type ExperimentSpec } from '../../experiments/spec.ts';
 import type { Analysis, Direction, PacketAnalysis, ReadAnalysis } from './types.ts';
 import type { Observations, UserRead } from '../vocabulary/observations.ts';
@@ -28,7 +29,7 @@ export function analyze(spec: ExperimentSpec, observations: Observations, { ran 
   const claimed = new Set<number>();
   // Stream and datagram sockets return payload only; raw and packet sockets return headers, decoded here.
   const analyzeRead = (payloadOnly: boolean) => ({ bytes }: UserRead): ReadAnalysis => {
-    const foundIn = locate(bytes, packets, claimed);
+    const foundIn = bytes.length === 0 && spec.server.program === 'udp' ? emptyDatagram(packets, claimed) : locate(bytes, packets, claimed);
     if (foundIn) claimed.add(foundIn.packet);
     if (foundIn) {
       // Masked like those bytes of the packet, and starting where they start in it.
@@ -41,7 +42,11 @@ export function analyze(spec: ExperimentSpec, observations: Observations, { ran 
     return { bytes, foundIn, masked, normalised: applyMask(bytes, masked), startsWith: decoded.startsWith };
   };
   const reads = observations.reads.map(analyzeRead(spec.server.program === 'tcp' || spec.server.program === 'udp'));
-  const study = spec.study ? compareWithStudy(spec.study, packets, reads) : null;
+  const shown = shownClaims(spec, {
+    topology: observations.topology,
+    packets: packets.map((p) => ({ tcpFlags: p.decoded.tcpFlags, direction: p.direction })),
+  });
+  const study = spec.study ? explainDifferences(compareWithStudy(spec.study, packets, reads), shown) : null;
   const observerReads = observations.observerReads.map(analyzeRead(false));
   // Hash maps iterate in no stable order: sort, so results are the same on every run.
   const entries = [...observations.entries].sort((x, y) => (x.map + x.key).localeCompare(y.map + y.key)).map(decodeEntry);
@@ -53,6 +58,7 @@ export function analyze(spec: ExperimentSpec, observations: Observations, { ran 
     observerReads,
     entries,
     study,
+    why: ran ? shown.map((c) => c.text) : [],
     checks: runChecks({ spec, observations, entries }, ran),
     matrixRow: matrixRow({ spec, packets, reads, observerReads }),
   };
@@ -64,6 +70,14 @@ function direction(d: Decoded, serverAddress: string): Direction | null {
   if (d.dst === serverAddress && d.src !== serverAddress) return 'to-server';
   if (d.src === serverAddress && d.dst !== serverAddress) return 'from-server';
   return null;
+}
+
+/** An empty read on a datagram socket is one datagram with nothing after its header (a filter that trims
+ *  it there, or an empty payload): reads come in the order datagrams arrive, so it is the first one to the
+ *  server that no earlier read claimed, "found" at its payload offset. */
+function emptyDatagram(packets: PacketAnalysis[], claimed: Set<number>): ReadAnalysis['foundIn'] {
+  const index = packets.findIndex((p, i) => !claimed.has(i) && p.direction === 'to-server');
+  return index < 0 ? null : { packet: index, offset: packets[index].decoded.payloadOffset };
 }
 
 /** Finds a read inside the kernel packets, preferring a match at a packet's payload offset, and packets

@@ -10,33 +10,62 @@ export interface MaskedRange {
   field: string;
 }
 
-const ALWAYS = new Set([
-  'ipv4.id',
-  'ipv4.checksum',
+const CHECKSUM = 'a checksum over bytes that vary';
+const EPHEMERAL = "the client's ephemeral port, picked anew each run";
+
+/** A masked field: its name in prose (notes and docs list these) and why it varies (hover text on the pages). */
+interface Varying {
+  name: string;
+  why: string;
+}
+
+/** Each field that always varies. */
+const ALWAYS = new Map<string, Varying>([
+  ['ipv4.id', { name: 'IPv4 ID', why: 'the IPv4 identification, a counter with a random start' }],
+  ['ipv4.checksum', { name: 'IPv4 header checksum', why: CHECKSUM }],
   // The 20-bit label shares byte 1 with the traffic class; masking whole bytes 1-3 hides its low nibble too.
-  'ipv6.flow_label',
-  'tcp.seq',
-  'tcp.ack',
-  'tcp.checksum',
-  'tcp.timestamp_val',
-  'tcp.timestamp_ecr',
-  'tcp.sack', // SACK blocks are sequence numbers
-  'udp.checksum',
-  'sctp.verification_tag',
-  'sctp.checksum',
-  'icmp.checksum',
+  ['ipv6.flow_label', { name: 'IPv6 flow label', why: 'the IPv6 flow label, a hash with a random part' }],
+  ['tcp.seq', { name: 'TCP sequence number', why: 'a sequence number: the initial one comes from a keyed hash and a clock' }],
+  [
+    'tcp.ack',
+    { name: 'TCP acknowledgement number', why: 'an acknowledgement number: initial sequence numbers come from a keyed hash and a clock' },
+  ],
+  ['tcp.checksum', { name: 'TCP checksum', why: CHECKSUM }],
+  ['tcp.timestamp_val', { name: 'TCP timestamp (TSval)', why: 'a TCP timestamp, from a clock with a random offset per connection' }],
+  [
+    'tcp.timestamp_ecr',
+    { name: 'echoed TCP timestamp (TSecr)', why: 'an echoed TCP timestamp, from a clock with a random offset per connection' },
+  ],
+  ['tcp.sack', { name: 'TCP SACK blocks', why: 'SACK blocks are sequence numbers' }],
+  ['udp.checksum', { name: 'UDP checksum', why: CHECKSUM }],
+  ['sctp.verification_tag', { name: 'SCTP verification tag', why: 'the SCTP verification tag, random per association' }],
+  ['sctp.checksum', { name: 'SCTP checksum', why: CHECKSUM }],
+  ['icmp.checksum', { name: 'ICMP checksum', why: CHECKSUM }],
 ]);
 
 /** Masked unless the value is a known port (a ping socket's echo identifier is its port). */
-const PORTS = new Set([
-  'tcp.src_port',
-  'tcp.dst_port',
-  'udp.src_port',
-  'udp.dst_port',
-  'sctp.src_port',
-  'sctp.dst_port',
-  'icmp.identifier',
+const PORTS = new Map<string, Varying>([
+  ['tcp.src_port', { name: 'TCP source port', why: EPHEMERAL }],
+  ['tcp.dst_port', { name: 'TCP destination port', why: EPHEMERAL }],
+  ['udp.src_port', { name: 'UDP source port', why: EPHEMERAL }],
+  ['udp.dst_port', { name: 'UDP destination port', why: EPHEMERAL }],
+  ['sctp.src_port', { name: 'SCTP source port', why: EPHEMERAL }],
+  ['sctp.dst_port', { name: 'SCTP destination port', why: EPHEMERAL }],
+  ['icmp.identifier', { name: 'ICMP echo identifier', why: "the ping socket's identifier, its ephemeral port" }],
 ]);
+
+/** Every masked field in prose, for notes and documentation: generated here so it cannot fall behind the masking. */
+export const MASKED_FIELDS_TEXT =
+  [...ALWAYS.values()].map((v) => v.name).join(', ') +
+  '; ports and the ICMP echo identifier unless they are the experiment\'s (' +
+  [...PORTS.values()].map((v) => v.name).join(', ') +
+  '); and all of these again inside the datagram an ICMP error quotes';
+
+/** Why a masked field varies between runs ("icmp.quoted.tcp.seq" as "tcp.seq"). */
+export function maskReason(field: string): string {
+  const own = field.replace(/^(icmp\.quoted\.)+/, '');
+  return (ALWAYS.get(own) ?? PORTS.get(own))?.why ?? 'varies between runs';
+}
 
 export function maskedRanges(d: Decoded, opts: { knownPorts: number[] }): MaskedRange[] {
   const own = d.layers.flatMap((l) =>

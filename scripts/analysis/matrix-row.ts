@@ -4,6 +4,8 @@ import type { Analysis, MatrixRow } from './types.ts';
 import type { ExperimentSpec } from '../../experiments/spec.ts';
 import { hookNamed } from '../hooks/index.ts';
 
+/** What a program that keeps only counts shows instead of the packets it never recorded. */
+export const COUNTS_ONLY = 'counts only, records no bytes';
 
 const distinct = <T>(values: T[]) => [...new Set(values)];
 const DIRECTION_NAMES = { 'to-server': 'to the server', 'from-server': 'from the server' } as const;
@@ -11,7 +13,10 @@ const DIRECTION_NAMES = { 'to-server': 'to the server', 'from-server': 'from the
 export function matrixRow(a: Pick<Analysis, 'spec' | 'packets' | 'reads' | 'observerReads'>): MatrixRow {
   const { spec, packets, reads, observerReads } = a;
   const directions = distinct(packets.map((p) => (p.direction ? DIRECTION_NAMES[p.direction] : 'unknown')));
-  const pktTypes = distinct(packets.flatMap((p) => (p.packet.pktType === null ? [] : [pktTypeName(p.packet.pktType)])));
+  // Where the hook's pkt_type tells nothing (egress: always host), it is not written as if it did.
+  const pktTypes = hookNamed(spec.hook).pktTypeNotMeaningful
+    ? []
+    : distinct(packets.flatMap((p) => (p.packet.pktType === null ? [] : [pktTypeName(p.packet.pktType)])));
   const control = distinct(
     packets.flatMap((p) => (p.decoded.tcpFlags && p.decoded.payloadLength === 0 ? [p.decoded.tcpFlags.join('|')] : [])),
   );
@@ -20,7 +25,7 @@ export function matrixRow(a: Pick<Analysis, 'spec' | 'packets' | 'reads' | 'obse
   return {
     hook: spec.hook,
     attached_to: spec.title,
-    first_layer: distinct(packets.map((p) => p.decoded.startsWith)).join(', ') || 'nothing seen',
+    first_layer: spec.filter.countsOnly ? COUNTS_ONLY : distinct(packets.map((p) => p.decoded.startsWith)).join(', ') || 'nothing seen',
     directions: packets.length ? `${directions.join(' and ')}${pktTypes.length ? ` (pkt_type ${pktTypes.join(', ')})` : ''}` : '—',
     control_segments: control.length ? `yes: ${control.join(', ')}` : 'no',
     payload: payloads.length

@@ -4,7 +4,7 @@ import type { Decoded } from './decode.ts';
 import type { MaskedRange } from './mask.ts';
 import type { HookName } from '../hooks/index.ts';
 import type { DecodedEntry } from './map-entries.ts';
-import type { ExperimentSpec } from '../../experiments/spec.ts';
+import type { DifferenceKind, ExperimentSpec } from '../../experiments/spec.ts';
 import type { KernelPacket, Observations } from '../vocabulary/observations.ts';
 import type { LayerName } from '../vocabulary/layers.ts';
 
@@ -40,13 +40,15 @@ export interface Analysis {
   observerReads: ReadAnalysis[];
   entries: DecodedEntry[];
   study: StudyVerdict | null;
+  /** The experiment's explanation, as far as this run shows it (why.ts). */
+  why: string[];
   /** The experiment's own cross-checks (none for a run that observed nothing). */
   checks: Check[];
   matrixRow: MatrixRow;
 }
 
 export interface Difference {
-  kind: 'first-layer' | 'extra-packet' | 'missing-packet' | 'packet-length' | 'reads' | 'user-view';
+  kind: DifferenceKind;
   description: string;
   /** Why, where the experiment knows; null where the harness has no explanation. */
   explanation: string | null;

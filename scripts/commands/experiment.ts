@@ -3,15 +3,17 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { LOGS_DIR, RESULTS_DIR } from '../support/paths.ts';
+import { LOGS_DIR, RESULTS_DIR, displayPath } from '../support/paths.ts';
 import { runExperiments } from '../pipeline.ts';
 import { exitCode } from '../vocabulary/run-status.ts';
 import { hookNamed } from '../hooks/index.ts';
-import { painter, sideBySide } from '../report/terminal.ts';
+import { experimentView, painter } from '../report/terminal.ts';
+import { colouredDumps } from '../report/terminal-dump.ts';
 import { KERNEL_SERIES, type KernelSeries } from '../vm/kernels.ts';
 import { runInVm } from '../vm/run-in-vm.ts';
-import { HELP, displayPath, help, selectExperiments, usageError, usageOnError } from './usage.ts';
+import { HELP, help, selectExperiments, usageError, usageOnError } from './usage.ts';
 import { verdicts } from './verdicts.ts';
+import { onTopology } from '../../experiments/spec.ts';
 
 export async function experimentCommand(args: string[]): Promise<number> {
   const { values, positionals } = usageOnError(() =>
@@ -35,7 +37,12 @@ export async function experimentCommand(args: string[]): Promise<number> {
   const { channel, results, logs, topology } = values;
   if (channel !== 'ringbuf' && channel !== 'trace_pipe') throw usageError(`unknown channel "${channel}"`);
   if (topology !== undefined && topology !== 'loopback' && topology !== 'veth') throw usageError(`unknown topology "${topology}"`);
-  const specs = selectExperiments(positionals);
+  // A socket experiment on the other topology is an experiment of its own (raw-veth): its own results folder.
+  const selected = selectExperiments(positionals);
+  const specs = selected.map((s) =>
+    topology !== undefined && hookNamed(s.hook).attachesTo === 'socket' ? onTopology(s, topology) : s,
+  );
+  for (const s of specs) if (topology !== undefined && s.topologyFixed && s.topology !== topology) console.log(`[${s.name}] runs on ${s.topology} only: ${s.topologyFixed}`);
   const jobs = Number(values.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) throw usageError(`--jobs takes a whole number of at least 1, not "${values.jobs}"`);
   if (topology !== undefined && !specs.some((s) => hookNamed(s.hook).attachesTo === 'socket')) {
@@ -46,22 +53,29 @@ export async function experimentCommand(args: string[]): Promise<number> {
   }
   if (values.kernel !== undefined) {
     const guestFlags = ['--channel', channel, ...(topology ? ['--topology', topology] : []), ...(values.profile ? ['--profile'] : [])];
-    return kernelCommand(values.kernel, specs.map((s) => s.name), guestFlags, positionals.includes('all'), results);
+    return kernelCommand(values.kernel, selected.map((s) => s.name), guestFlags, positionals.includes('all'), results);
   }
-  const outcomes = await runExperiments(specs, { channel, topology, resultsDir: results, logsDir: logs, jobs, profile: values.profile, log: console.log });
+  const outcomes = await runExperiments(specs, { channel, resultsDir: results, logsDir: logs, jobs, profile: values.profile, log: console.log });
   const paint = painter();
   for (const o of outcomes) {
-    if (o.summary.kernel_view.packets.length + o.summary.user_view.reads.length === 0) continue;
-    console.log(`\n${paint('bold', o.spec.name)}: ${o.spec.title}\n${sideBySide(o.summary, paint)}`);
+    const { kernel_view: k, user_view: u } = o.summary;
+    if (k.packets.length + u.reads.length + k.maps.length === 0) continue;
+    console.log(`\n${experimentView(o.summary, o.spec.hook, paint)}`);
     if (values.verbose) {
-      for (const file of ['kernelspace.txt', 'userspace.txt']) console.log(`\n${readFileSync(join(results, o.spec.name, file), 'utf8')}`);
+      // In colour where the terminal has it; otherwise the plain dumps, which mark masked bytes as xx too.
+      if (paint.colours) console.log(`\n${colouredDumps(o.summary, paint)}`);
+      else for (const file of ['kernelspace.txt', 'userspace.txt']) console.log(`\n${readFileSync(join(results, o.spec.name, file), 'utf8')}`);
     }
   }
   console.log(`\n${verdicts(outcomes, results, paint)}`);
-  console.log(
-    `\nSee them byte by byte: ${displayPath(join(results, 'index.html'))} in a browser, ` +
-      `or ${displayPath(join(results, outcomes.length === 1 ? outcomes[0].spec.name : '<experiment>', 'kernelspace.pcapng'))} in Wireshark.`,
-  );
+  // Only where a run has bytes to look at (a failed or unsupported one has none).
+  const shown = outcomes.filter((o) => o.summary.kernel_view.packets.length);
+  if (shown.length) {
+    console.log(
+      `\nSee them byte by byte: ${displayPath(join(results, 'index.html'))} in a browser,\n` +
+        `or ${displayPath(join(results, shown.length === 1 ? shown[0].spec.name : '<experiment>', 'kernelspace.pcapng'))} in Wireshark.`,
+    );
+  }
   return exitCode(outcomes.map((o) => o.summary.status), positionals.includes('all'));
 }
 

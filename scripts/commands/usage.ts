@@ -1,5 +1,4 @@
 // What every command shares: the usage text, usage errors (exit 2), --help, experiment selection, paths as shown.
-import { relative } from 'node:path';
 import { EXIT, HarnessError } from '../support/errors.ts';
 import { KERNEL_SERIES } from '../vm/kernels.ts';
 import { EXPERIMENTS, findExperiment } from '../../experiments/index.ts';
@@ -59,11 +58,5 @@ export function selectExperiments(names: string[]): ExperimentSpec[] {
 export function help(): number {
   console.log(USAGE);
   return EXIT.ok;
-}
-
-/** Relative to the working directory when inside it, absolute otherwise. */
-export function displayPath(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel.startsWith('..') ? path : rel;
 }
 

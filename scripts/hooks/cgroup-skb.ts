@@ -1,6 +1,6 @@
 // cgroup_skb programs (BPF_PROG_TYPE_CGROUP_SKB) on the server's cgroup: packets of the sockets created
 // in it, from the network header; they must return 0 (drop) or 1 (allow).
-import { ALWAYS_THERE, defineHook, type AttachContext, type HookDefinition } from './hook.ts';
+import { ALWAYS_THERE, EGRESS_PKT_TYPE, defineHook, type AttachContext, type HookDefinition } from './hook.ts';
 
 function attachToCgroup(ctx: AttachContext) {
   if (!ctx.cgroup) throw new Error('server: a cgroup hook needs config.cgroup');
@@ -30,4 +30,5 @@ export const CGROUP_EGRESS = defineHook({
   name: 'cgroup-egress',
   programText: 'cgroup_skb egress program',
   sees: 'egress',
+  pktTypeNotMeaningful: EGRESS_PKT_TYPE,
 });

@@ -58,6 +58,9 @@ export interface HookDefinition<Name extends string = string> {
   /** Which packets it sees: arriving, leaving, what the socket's receive path passes (AF_PACKET taps both
    *  directions), or what the traced function handles. Egress hooks mark packets outbound in pcapng. */
   sees: 'ingress' | 'egress' | 'socket' | 'function';
+  /** Where skb->pkt_type tells nothing at this hook, why: reports then say "not meaningful here" instead of
+   *  a value that reads as a direction. */
+  pktTypeNotMeaningful?: string;
   /** The return value that lets a packet go on unchanged, as reports write it. */
   keepGoing: string;
   /** A fixed return value as reports write it, and what it does. */
@@ -74,6 +77,9 @@ export function defineHook<const Name extends string>(hook: HookDefinition<Name>
   return hook;
 }
 
+/** Why egress hooks cannot tell anything by pkt_type: __alloc_skb() zeroes it, and PACKET_HOST is 0. */
+export const EGRESS_PKT_TYPE = 'a packet this host sends keeps pkt_type 0 (host) until a device receives it, so egress hooks read host on every one';
+
 /** For hooks that need nothing beyond the eBPF core the harness already requires. */
 export const ALWAYS_THERE = async (): Promise<KernelLack | null> => null;
 
@@ -82,6 +88,7 @@ export const TRACING = {
   attachesTo: 'kernel',
   viewStartsAt: 'function',
   sees: 'function',
+  pktTypeNotMeaningful: 'only packets for this host reach the traced receive function, so it reads host on every one',
   keepGoing: '0 (ignored)',
   returnName: (value: number) => `${value} (ignored)`,
   returnEffect: () => 'ignored',

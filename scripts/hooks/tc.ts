@@ -1,6 +1,6 @@
 // tc clsact classifiers (BPF_PROG_TYPE_SCHED_CLS, direct action) on the server's interface: ingress sees
 // frames arriving after XDP, egress frames leaving with their Ethernet header built; both from that header.
-import { ALWAYS_THERE, defineHook, type HookDefinition } from './hook.ts';
+import { ALWAYS_THERE, EGRESS_PKT_TYPE, defineHook, type HookDefinition } from './hook.ts';
 
 /** TC_ACT_* (include/uapi/linux/pkt_cls.h), from TC_ACT_UNSPEC (-1). */
 const TC_ACTIONS = ['TC_ACT_UNSPEC', 'TC_ACT_OK', 'TC_ACT_RECLASSIFY', 'TC_ACT_SHOT', 'TC_ACT_PIPE', 'TC_ACT_STOLEN', 'TC_ACT_QUEUED', 'TC_ACT_REPEAT', 'TC_ACT_REDIRECT'];
@@ -27,5 +27,6 @@ export const TC_EGRESS = defineHook({
   name: 'tc-egress',
   programText: 'tc egress classifier',
   sees: 'egress',
+  pktTypeNotMeaningful: EGRESS_PKT_TYPE,
   attach: (ctx) => ctx.attachTc(ctx.ifindex(), 'egress'),
 });

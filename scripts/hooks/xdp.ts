@@ -11,6 +11,7 @@ export const XDP = defineHook({
   attachesTo: 'interface',
   viewStartsAt: 'link',
   sees: 'ingress',
+  pktTypeNotMeaningful: 'XDP runs before the stack sets pkt_type',
   keepGoing: 'XDP_PASS',
   returnName: (value) => XDP_ACTIONS[value] ?? String(value),
   returnEffect: (value) => (value === 2 ? 'keep-going' : value === 0 || value === 1 ? 'drop' : 'other'),

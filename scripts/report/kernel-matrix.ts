@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { cell } from './markdown.ts';
 import { readSummaries } from './read-results.ts';
 import { writeAtomic } from '../support/atomic-write.ts';
-import { EXPERIMENTS } from '../../experiments/index.ts';
+import { RESULT_NAMES } from '../../experiments/index.ts';
 import type { Summary } from './summary-json.ts';
 
-const NAMES = EXPERIMENTS.map((e) => e.name);
+const NAMES = RESULT_NAMES;
 
 /** What an experiment looked like on one kernel, in a few words. */
 function verdict(s: Summary): string {

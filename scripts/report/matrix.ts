@@ -38,9 +38,29 @@ export function provenance(summaries: Summary[]): { kernels: string[]; channels:
   };
 }
 
+/** Where the rows come from runs on more than one kernel or channel, the matrix says per row which (a
+ *  column after the experiment's name); null where one kernel and one channel made them all. */
+export function runColumn(summaries: Summary[]): ((s: Summary) => string) | null {
+  const mixed = unique(summaries.map((s) => s.kernel)).length > 1 || unique(summaries.map((s) => s.channel)).length > 1;
+  return mixed ? (s) => `${s.kernel}, ${s.channel}` : null;
+}
+
+/** The matrix's columns for these summaries. */
+export function overviewColumns(summaries: Summary[]): string[] {
+  const [name, ...rest] = OVERVIEW_COLUMNS;
+  return runColumn(summaries) ? [name, 'kernel, channel', ...rest] : [...OVERVIEW_COLUMNS];
+}
+
+/** One matrix row after the experiment's name (with the run's kernel and channel where they are mixed). */
+export function rowCells(s: Summary, run: ((s: Summary) => string) | null): string[] {
+  return run ? [run(s), ...overviewCells(s)] : overviewCells(s);
+}
+
 export function renderOverview(summaries: Summary[]): string {
   const { kernels, channels, tools } = provenance(summaries);
-  const row = (s: Summary) => `| [${s.experiment}](${s.experiment}/report.md) | ${overviewCells(s).map(cell).join(' | ')} |`;
+  const run = runColumn(summaries);
+  const columns = overviewColumns(summaries);
+  const row = (s: Summary) => `| [${s.experiment}](${s.experiment}/report.md) | ${rowCells(s, run).map(cell).join(' | ')} |`;
   return [
     '# Results',
     '',
@@ -54,8 +74,8 @@ export function renderOverview(summaries: Summary[]): string {
     '',
     'One row per experiment; every cell is computed from that run\'s `summary.json`.',
     '',
-    `| ${OVERVIEW_COLUMNS.join(' | ')} |`,
-    `|${OVERVIEW_COLUMNS.map(() => '---').join('|')}|`,
+    `| ${columns.join(' | ')} |`,
+    `|${columns.map(() => '---').join('|')}|`,
     ...summaries.map(row),
     '',
     ...summaries.flatMap((s) =>

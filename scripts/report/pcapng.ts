@@ -2,7 +2,7 @@
 import { layerHeaderText, type LayerName } from '../vocabulary/layers.ts';
 import { hookNamed, type HookName } from '../hooks/index.ts';
 import { DUMP_CAPTURE_MAX } from '../vocabulary/record-layout.ts';
-import type { Summary, SummaryRead } from './summary-json.ts';
+import { pktTypeText, type Summary, type SummaryRead } from './summary-json.ts';
 
 /** How bytes are framed in the file: a LINKTYPE_*, plus the dissector an exported PDU hands them to. */
 interface Link {
@@ -148,9 +148,10 @@ function pcapng(s: Summary, comment: string, entries: Entry[]): Buffer {
 const fileComment = (s: Summary, what: string) =>
   `${s.experiment} (${s.overview.status}): ${what}, ${s.title}. Fields that vary between runs are zeroed here, so ` +
   'checksums, ephemeral ports and TCP sequence numbers read 0 (Wireshark\'s TCP sequence analysis then reports ' +
-  'keep-alives and out-of-order segments that are not there: -o tcp.analyze_sequence_numbers:FALSE turns it off). ' +
+  'keep-alives and out-of-order segments that are not there, and the second copy of a packet seen twice, as an ' +
+  'AF_PACKET socket on lo sees each one, as a retransmission: -o tcp.analyze_sequence_numbers:FALSE turns it off). ' +
   `${s.masking} ` +
-  'Timestamps are the packet order (packet n at n µs), not the time of capture.';
+  'Timestamps are the packet order (packet n at n µs after 1970-01-01 00:00:00 UTC), not the time of capture.';
 
 const zeroed = (masked: { field: string }[]) => (masked.length === 0 ? '' : `; zeroed: ${masked.map((m) => m.field).join(', ')}`);
 
@@ -168,7 +169,7 @@ export function kernelPcapng(s: Summary): Buffer {
     length: p.length,
     flags: epbFlags(p.pkt_type, s.hook),
     comment:
-      `packet ${i} at ${s.hook} (${s.program.name}): pkt_type ${p.pkt_type ?? 'n/a'}, direction ${p.direction ?? 'unknown'}, ` +
+      `packet ${i} at ${s.hook} (${s.program.name}): pkt_type ${pktTypeText(s, p) ?? 'n/a'}, direction ${p.direction ?? 'unknown'}, ` +
       `protocol ${p.protocol ?? 'n/a'}, ifindex ${p.ifindex ?? 'n/a'}, length ${p.length}, captured ${p.captured}: ` +
       `${p.summary}${zeroed(p.masked)}`,
   }));
@@ -181,7 +182,11 @@ function readLink(s: Summary, r: SummaryRead): Link {
 }
 
 function readWhere(r: SummaryRead): string {
-  const where = r.found_in ? `found in packet ${r.found_in.packet} at offset ${r.found_in.offset}` : "not found in the program's view";
+  const where = !r.found_in
+    ? "not found in the program's view"
+    : r.length === 0
+      ? `packet ${r.found_in.packet} cut to its first ${r.found_in.offset} B`
+      : `found in packet ${r.found_in.packet} at offset ${r.found_in.offset}`;
   return `${where}, ${r.starts_with === 'payload' ? 'payload only' : `starts at the ${layerHeaderText[r.starts_with]}`}`;
 }
 

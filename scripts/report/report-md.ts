@@ -4,14 +4,14 @@ import { whereFound } from './dumps-txt.ts';
 import { layerName } from '../vocabulary/layers.ts';
 import { shapeName } from '../analysis/study.ts';
 import type { ExperimentSpec } from '../../experiments/spec.ts';
-import type { Summary } from './summary-json.ts';
+import { directionText, pktTypeText, seenAndRead, type Summary } from './summary-json.ts';
 
 /** report.md: the run in prose and tables, from summary.json and the experiment's own text (why, the 2017 study). */
 export function renderReport(s: Summary, spec: ExperimentSpec, pcapngNote: string, indexAbove: boolean): string {
   const packets = s.kernel_view.packets;
   const readsIn = (i: number) =>
     s.user_view.reads
-      .flatMap((r, j) => (r.found_in?.packet === i ? [`read #${j} at offset ${r.found_in.offset}`] : []))
+      .flatMap((r, j) => (r.found_in?.packet === i ? [r.length ? `read #${j} at offset ${r.found_in.offset}` : `read #${j}: cut at offset ${r.found_in.offset}`] : []))
       .join(', ') || '—';
   const lines = [
     `# ${s.experiment}: ${s.title}`,
@@ -23,23 +23,24 @@ export function renderReport(s: Summary, spec: ExperimentSpec, pcapngNote: strin
     '',
     s.status.kind === 'unsupported' || s.status.kind === 'failed' ? `**${s.overview.status}.**\n` : '',
     s.note ? `**Note:** ${s.note}.\n` : '',
-    `**The program saw ${packets.length} packet(s); the server's recv() returned ${s.user_view.reads.length} time(s).**`,
+    `**${seenAndRead(s)}**`,
     s.kernel_view.lost > 0 ? `\n**${s.kernel_view.lost} record(s) were lost: the ring buffer was full.**` : '',
     '',
     '## What the program saw',
     '',
-    '| # | length | first layer | TCP flags | payload | user bytes | decoded |',
-    '|---|---|---|---|---|---|---|',
+    '| # | direction | pkt_type | length | first layer | TCP flags | payload | user bytes | decoded |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...packets.map(
       (p, i) =>
-        `| ${i} | ${p.length} B | ${layerName[p.starts_with]} | ${p.tcp_flags?.join(', ') || '—'} | ${p.payload_length} B at offset ${p.payload_offset} | ${readsIn(i)} | ${cell(p.summary)} |`,
+        `| ${i} | ${directionText(p.direction) ?? '—'} | ${pktTypeText(s, p) ?? '—'} | ${p.length} B | ${layerName[p.starts_with]} | ${p.tcp_flags?.join(', ') || '—'} | ${p.payload_length} B at offset ${p.payload_offset} | ${readsIn(i)} | ${cell(p.summary)} |`,
     ),
     '',
+    s.kernel_view.pkt_type_not_meaningful && packets.length ? `pkt_type is not meaningful here: ${s.kernel_view.pkt_type_not_meaningful}.\n` : '',
     '## What the server received',
     '',
     '| # | length | where these bytes are in the program\'s view |',
     '|---|---|---|',
-    ...s.user_view.reads.map((r, i) => `| ${i} | ${r.length} B | ${whereFound(r.found_in)} |`),
+    ...s.user_view.reads.map((r, i) => `| ${i} | ${r.length} B | ${whereFound(r)} |`),
     '',
     ...renderObserver(s),
     ...renderMaps(s),
@@ -48,10 +49,7 @@ export function renderReport(s: Summary, spec: ExperimentSpec, pcapngNote: strin
     '',
     ...Object.entries(s.overview).map(([k, v]) => `- ${k.replace(/_/g, ' ')}: ${v}`),
     '',
-    '## Why',
-    '',
-    spec.explanation,
-    '',
+    ...(s.why.length ? ['## Why', '', ...s.why.flatMap((w) => [w, ''])] : []),
     ...renderStudy(spec, s),
     '## Files',
     '',

@@ -15,7 +15,7 @@ import { holdLock } from '../support/ownership.ts';
 import { writeAtomic } from '../support/atomic-write.ts';
 import { writeKernelTable } from './kernel-matrix.ts';
 import { writeOverview } from './write-matrix.ts';
-import { EXPERIMENTS } from '../../experiments/index.ts';
+import { RESULT_NAMES } from '../../experiments/index.ts';
 
 /** What a commit swaps in: folders relative to the results folder, each staged with its inode (so a finished
  *  swap is recognised when the journal is replayed), and the folders whose overview pages it re-renders. */
@@ -34,7 +34,7 @@ export interface ResultsCommit {
   recovered: string[];
 }
 
-const NAMES = EXPERIMENTS.map((e) => e.name);
+const NAMES = RESULT_NAMES;
 
 /** The lock of a results folder: commits into one folder take turns (ownership.ts: released by the kernel
  *  if its holder dies). */

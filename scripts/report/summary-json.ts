@@ -2,22 +2,20 @@
 // analysis; every other result file is rendered from it.
 import { pktTypeName, type LayerName, type TcpFlag } from '../vocabulary/layers.ts';
 import { decode, type Decoded } from '../analysis/decode.ts';
-import { returnsText } from '../analysis/matrix-row.ts';
+import { COUNTS_ONLY, returnsText } from '../analysis/matrix-row.ts';
 import { ran, statusLine, type RunStatus } from '../vocabulary/run-status.ts';
 import { trafficLine } from '../../experiments/traffic.ts';
 import type { Analysis, Check, Difference, Direction, MatrixRow, ReadAnalysis } from '../analysis/types.ts';
 import type { DecodedEntry } from '../analysis/map-entries.ts';
 import type { TopologyKind } from '../vocabulary/addresses.ts';
-import type { HookName } from '../hooks/index.ts';
+import { hookNamed, type HookName } from '../hooks/index.ts';
 import { PORT } from '../../experiments/spec.ts';
-import type { MaskedRange } from '../analysis/mask.ts';
+import { MASKED_FIELDS_TEXT, type MaskedRange } from '../analysis/mask.ts';
 import type { Channel, ToolVersions } from '../vocabulary/observations.ts';
 
 export const MASKING_NOTE =
   'Bytes that change between identical runs are zeroed in "hex" and listed in "masked" (written as xx in ' +
-  'the text dumps): IPv4 ID and header checksum, IPv6 flow label, ephemeral ports (every port but the ' +
-  "experiment's), TCP sequence and acknowledgement numbers, TCP timestamps (TSval/TSecr), and TCP/UDP " +
-  'checksums. Lengths, flags, offsets and all other bytes are as captured.';
+  `the text dumps): ${MASKED_FIELDS_TEXT}. Lengths, flags, offsets and all other bytes are as captured.`;
 
 export interface SummaryPacket {
   length: number;
@@ -51,11 +49,18 @@ export interface Summary {
   channel: Channel;
   topology: TopologyKind;
   hook: HookName;
-  program: { object: string; name: string; returns: string };
+  /** `counts_only`: it records no bytes, only counts in its maps. */
+  program: { object: string; name: string; returns: string; counts_only: boolean };
   traffic: string[];
   tools: ToolVersions | null;
   /** Map entries; ephemeral ports in flow keys are written as "*". */
-  kernel_view: { lost: number; packets: SummaryPacket[]; maps: Record<string, string | number>[] };
+  kernel_view: {
+    lost: number;
+    /** Why pkt_type tells nothing at this hook (each packet's is then null), or null where it does. */
+    pkt_type_not_meaningful: string | null;
+    packets: SummaryPacket[];
+    maps: Record<string, string | number>[];
+  };
   user_view: { reads: SummaryRead[] };
   /** The unfiltered raw socket beside the server's, where the experiment has one. */
   observer_view: { reads: SummaryRead[] } | null;
@@ -66,7 +71,26 @@ export interface Summary {
   status: RunStatus;
   overview: MatrixRow & { status: string };
   original: { status: 'reproduced' | 'differs' | 'no-counterpart' | 'not-run'; differences: Difference[] };
+  /** Why the kernel behaves like this, as far as this run shows it: the report's "Why". */
+  why: string[];
   masking: string;
+}
+
+/** A packet's pkt_type as reports write it: its name, "not meaningful here" where the hook's tells nothing,
+ *  or null where there is none. */
+export function pktTypeText(s: Summary, p: SummaryPacket): string | null {
+  return p.pkt_type ?? (s.kernel_view.pkt_type_not_meaningful ? 'not meaningful here' : null);
+}
+
+/** The headline: how many packets the program saw (or that it records none) and how many reads. */
+export function seenAndRead(s: Summary): string {
+  const seen = s.program.counts_only ? `The program ${COUNTS_ONLY}` : `The program saw ${s.kernel_view.packets.length} packet(s)`;
+  return `${seen}; the server's recv() returned ${s.user_view.reads.length} time(s).`;
+}
+
+/** Which way a packet travelled, as reports write it. */
+export function directionText(d: Direction | null): string | null {
+  return d === 'to-server' ? '→ server' : d === 'from-server' ? '← server' : null;
 }
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -91,6 +115,7 @@ function summaryRead(r: ReadAnalysis, pktType: number | undefined): SummaryRead 
 /** The analysis as summary.json, with how the run ended and what a fallback changed (`note`). */
 export function buildSummary(a: Analysis, tools: ToolVersions | null, status: RunStatus, note: string | null): Summary {
   const { spec, observations: o } = a;
+  const pktTypeNote = hookNamed(spec.hook).pktTypeNotMeaningful ?? null;
   return {
     experiment: spec.name,
     title: spec.title,
@@ -102,11 +127,13 @@ export function buildSummary(a: Analysis, tools: ToolVersions | null, status: Ru
       object: `bpf/${spec.filter.object}.bpf.c`,
       name: spec.filter.program,
       returns: returnsText(spec),
+      counts_only: Boolean(spec.filter.countsOnly),
     },
     traffic: spec.traffic.map((t) => trafficLine(t, o.serverAddress)),
     tools,
     kernel_view: {
       lost: o.lost,
+      pkt_type_not_meaningful: pktTypeNote,
       maps: a.entries.map(maskEphemeralPorts),
       packets: a.packets.map(({ packet, decoded, summary, masked, normalised, direction }) => ({
         length: packet.length,
@@ -115,7 +142,7 @@ export function buildSummary(a: Analysis, tools: ToolVersions | null, status: Ru
         tcp_flags: decoded.tcpFlags,
         payload_offset: decoded.payloadOffset,
         payload_length: decoded.payloadLength,
-        pkt_type: packet.pktType === null ? null : pktTypeName(packet.pktType),
+        pkt_type: packet.pktType === null || pktTypeNote ? null : pktTypeName(packet.pktType),
         protocol: packet.protocol === null ? null : `0x${packet.protocol.toString(16).padStart(4, '0')}`,
         ifindex: packet.ifindex,
         direction,
@@ -131,6 +158,7 @@ export function buildSummary(a: Analysis, tools: ToolVersions | null, status: Ru
     status,
     overview: { ...a.matrixRow, status: statusLine(status) },
     original: !ran(status) ? { status: 'not-run', differences: [] } : (a.study ?? { status: 'no-counterpart', differences: [] }),
+    why: a.why,
     masking: MASKING_NOTE,
   };
 }

@@ -20,5 +20,5 @@ export function writeResults(dir: string, s: Summary, spec: ExperimentSpec, opts
   writeAtomic(join(dir, 'kernelspace.pcapng'), kernelPcapng(s));
   writeAtomic(join(dir, 'userspace.pcapng'), userPcapng(s));
   writeAtomic(join(dir, 'report.md'), renderReport(s, spec, pcapngNote, opts.indexAbove));
-  writeAtomic(join(dir, 'index.html'), experimentPage(s, { explanation: spec.explanation, pcapngNote, indexAbove: opts.indexAbove }));
+  writeAtomic(join(dir, 'index.html'), experimentPage(s, { pcapngNote, indexAbove: opts.indexAbove }));
 }

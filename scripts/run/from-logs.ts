@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import { DumpLogError, parseKernelLog, parseUserLog, type ParsedKernelLog } from './capture/dump-log.ts';
 import { EXIT, HarnessError } from '../support/errors.ts';
 import { serverAddress } from '../vocabulary/addresses.ts';
-import { DUMP_PKT_TYPE_UNKNOWN } from '../vocabulary/record-layout.ts';
 import type { ExperimentSpec } from '../../experiments/spec.ts';
 import type { KernelPacket, Observations } from '../vocabulary/observations.ts';
 
@@ -102,8 +101,7 @@ export function observationsFromLogs(opts: ImportOptions): Observations {
     channel: 'import',
     topology: opts.spec.topology,
     serverAddress: serverAddress(opts.spec.topology, opts.spec.family),
-    // As a run does (run-experiment.ts): hooks without a pkt_type (XDP) print the record's "unknown".
-    packets: kernel.packets.map((p) => (p.pktType === DUMP_PKT_TYPE_UNKNOWN ? { ...p, pktType: null } : p)),
+    packets: kernel.packets,
     reads,
     observerReads: [],
     entries: [],

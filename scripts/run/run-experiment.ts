@@ -16,7 +16,6 @@ import { callsPrintk } from './setup/calls-printk.ts';
 import { NOTHING_TO_DO, type PrintkGuard } from '../support/printk-event.ts';
 import { IP_PROTOCOL } from '../vocabulary/layers.ts';
 import { hookNamed } from '../hooks/index.ts';
-import { DUMP_PKT_TYPE_UNKNOWN } from '../vocabulary/record-layout.ts';
 import { PORT, type DoneWhen, type ExperimentSpec } from '../../experiments/spec.ts';
 import type { CaptureChannel, ServerConfig, ServerMessage } from './server/ipc.ts';
 import type { Observations } from '../vocabulary/observations.ts';
@@ -86,10 +85,7 @@ export async function capture(spec: ExperimentSpec, opts: CaptureOptions): Promi
     const rawKernelLog = tracePipe?.readAll() ?? null;
     const recorded = Math.min(done.seen, config.limit ?? Infinity) - done.lost;
     // A program that records nothing (counter.bpf.c only counts) leaves no log to parse.
-    const delivered = rawKernelLog === null ? ringbufPackets(server.messages) : recorded > 0 ? tracedPackets(rawKernelLog, tag) : [];
-    const packets = delivered.map(
-      (p) => (p.pktType === DUMP_PKT_TYPE_UNKNOWN ? { ...p, pktType: null } : p),
-    );
+    const packets = rawKernelLog === null ? ringbufPackets(server.messages) : recorded > 0 ? tracedPackets(rawKernelLog, tag) : [];
     if (packets.length !== recorded) {
       throw new HarnessError(
         EXIT.runFailed,

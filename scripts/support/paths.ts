@@ -1,7 +1,7 @@
 // Where things live, from the repository root, and how to start one of the project's own scripts.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 
 const HERE = fileURLToPath(import.meta.url);
 
@@ -39,4 +39,10 @@ export function projectWorker(script: string): { file: string; evaluate: boolean
   const tsx = import.meta.resolve('tsx/esm/api');
   const source = pathToFileURL(join(ROOT, `${script}.ts`)).href;
   return { file: `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); })`, evaluate: true };
+}
+
+/** A path as the user should see it: relative to the working directory when inside it, absolute otherwise. */
+export function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith('..') ? path : rel;
 }

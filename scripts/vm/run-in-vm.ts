@@ -8,7 +8,7 @@ import { buildBpf } from '../run/setup/build-bpf.ts';
 import { sweepStale } from '../run/setup/sweep-stale.ts';
 import { EXIT, HarnessError } from '../support/errors.ts';
 import { requireRoot } from '../run/setup/preflight.ts';
-import { ROOT, projectScript } from '../support/paths.ts';
+import { ROOT, displayPath, projectScript } from '../support/paths.ts';
 import { ownedName } from '../support/owned-names.ts';
 import { GUEST, buildInitramfs } from './initramfs.ts';
 import { fetchKernel, type KernelSeries } from './kernels.ts';
@@ -103,6 +103,15 @@ function follow(path: string, log: (line: string) => void): () => void {
   return () => clearInterval(timer);
 }
 
+/** A guest's output names paths of the guest's: its results folder becomes the host's folder the results are
+ *  copied to, and its raw logs (which stay in the guest) say so. */
+function guestToHostPaths(hostResults: string): (line: string) => string {
+  return (line) =>
+    line
+      .replaceAll(`${GUEST.outDir}/results`, hostResults)
+      .replace(/\(raw logs in \/run\/edl-logs\/[^)]*\)/, '(raw logs stayed in the guest)');
+}
+
 /** How many guests share the experiments: under TCG each emulates one vCPU on one host core, so one guest
  *  per core (a guest's run is CPU-bound); under KVM one guest with two vCPUs does as well. */
 function guestCount(experiments: number): number {
@@ -149,7 +158,8 @@ export async function runInVm(opts: VmRunOptions): Promise<VmRun> {
       const runDir = join(ROOT, 'build', 'vm', ownedName(`${kernel.release}-${i + 1}`));
       rmSync(runDir, { recursive: true, force: true });
       mkdirSync(join(runDir, 'out'), { recursive: true });
-      const stopFollowing = follow(join(runDir, 'out', 'stdout.log'), (line) => opts.log(`${label} ${line}`));
+      const hostPaths = guestToHostPaths(displayPath(join(opts.resultsDir, 'kernels', kernel.release)));
+      const stopFollowing = follow(join(runDir, 'out', 'stdout.log'), (line) => opts.log(`${label} ${hostPaths(line)}`));
       const result = await boot({
         vmlinuz: kernel.vmlinuz,
         initrd,

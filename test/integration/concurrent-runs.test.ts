@@ -20,9 +20,9 @@ t.test('four runs of all at the same time, into the same results folder', { skip
   runs.forEach((run, i) => t.equal(run.exitCode, 0, `run ${i + 1} exits 0\n${run.all}`));
   for (const [i, run] of runs.entries()) {
     // Each run's own verdicts: the study's three as every run alone gives them.
-    t.match(run.stdout, /\nraw +reproduced/, `run ${i + 1}: raw reproduced`);
-    t.match(run.stdout, /\ntcp +differs +4 packet\(s\) from tcp, 1 read\(s\) +— extra-packet/, `run ${i + 1}: tcp as always`);
-    t.match(run.stdout, /\nudp +reproduced/, `run ${i + 1}: udp reproduced`);
+    t.match(run.stdout, /\nraw +as in 2017/, `run ${i + 1}: raw reproduced`);
+    t.match(run.stdout, /\ntcp +differs from 2017 +4 packet\(s\) from tcp, 1 read\(s\) +— extra-packet/, `run ${i + 1}: tcp as always`);
+    t.match(run.stdout, /\nudp +as in 2017/, `run ${i + 1}: udp reproduced`);
   }
   t.same(readdirSync(results).filter((f) => f.startsWith('.')), [], 'no staging folder or lock left');
   const summaries = readSummaries(results, NAMES);

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { EXPERIMENTS, findExperiment } from '../../experiments/index.ts';
+import { RESULT_NAMES } from '../../experiments/index.ts';
 import { ROOT } from '../../scripts/support/paths.ts';
 import { readSummaries } from '../../scripts/report/read-results.ts';
 import { decodeSummaryPacket, type Summary } from '../../scripts/report/summary-json.ts';
@@ -13,6 +13,7 @@ import { experimentPage } from '../../scripts/report/html/experiment-page.ts';
 import { indexPage } from '../../scripts/report/html/index-page.ts';
 import { LAYER_COLOURS } from '../../scripts/report/html/style.ts';
 import type { ByteLayer } from '../../scripts/report/html/byte-map.ts';
+import { maskReason } from '../../scripts/analysis/mask.ts';
 import { tempDir } from '../helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -43,7 +44,7 @@ const backgroundOf = (page: Page, selector: string) =>
 t.test('the pages in Chromium', { skip }, async (t) => {
   const dir = tempDir('html');
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const summaries = readSummaries(join(ROOT, 'results'), EXPERIMENTS.map((e) => e.name));
+  const summaries = readSummaries(join(ROOT, 'results'), RESULT_NAMES);
   t.ok(summaries.length > 0, 'results/ has summaries');
   const write = (path: string, text: string) => {
     mkdirSync(dirname(path), { recursive: true });
@@ -51,7 +52,7 @@ t.test('the pages in Chromium', { skip }, async (t) => {
   };
   write(join(dir, 'index.html'), indexPage(summaries));
   for (const s of summaries) {
-    write(join(dir, s.experiment, 'index.html'), experimentPage(s, { explanation: findExperiment(s.experiment)?.explanation ?? '', indexAbove: true }));
+    write(join(dir, s.experiment, 'index.html'), experimentPage(s, { indexAbove: true }));
   }
 
   const browser = await chromium.launch({
@@ -116,7 +117,7 @@ async function checkPage(t: Test, browser: Browser, dir: string, s: Summary) {
   if (masked >= 0) {
     const r = s.kernel_view.packets[masked].masked[0];
     await page.hover(`#packet-${masked} [data-offset="${r.offset}"]`);
-    t.match(await page.locator('#info').textContent(), `${r.field}: masked: varies between runs`, 'hovering a masked byte says so');
+    t.match(await page.locator('#info').textContent(), `${r.field}: masked: ${maskReason(r.field)}`, 'hovering a masked byte says so');
   }
   if (s.overview.status.startsWith('unsupported')) {
     t.match(await page.locator('.banner.unsupported').textContent(), s.overview.status, 'unsupported, said plainly');

@@ -115,16 +115,24 @@ t.test('every hook on this kernel', { skip: NEEDS_ROOT }, async (t) => {
   });
 });
 
-t.test('socket experiments also run between two namespaces (--topology veth)', { skip: NEEDS_ROOT }, async (t) => {
+t.test('socket experiments also run between two namespaces (--topology veth), into folders of their own', { skip: NEEDS_ROOT }, async (t) => {
   const dir = tempDir('veth');
-  const child = cli(['experiment', 'raw', 'tcp', '--topology', 'veth', '--results', dir, '--logs', tempDir('veth-logs')]);
+  const child = cli(['experiment', 'raw', 'tcp', 'packet', '--topology', 'veth', '--results', dir, '--logs', tempDir('veth-logs')]);
   const run = await child;
   t.equal(run.exitCode, 0, run.all);
   t.same(await leftovers(child.pid!), []);
-  t.same(shapes(readSummary(dir, 'raw')), [['ipv4', ['SYN'], 60]], 'raw: the RST leaves for the client, the raw socket never sees it');
-  t.match(readSummary(dir, 'raw').kernel_view.packets[0].summary, /IPv4 198\.18\.0\.1 → 198\.18\.0\.2/);
-  t.equal(readSummary(dir, 'tcp').kernel_view.packets.length, 4);
-  t.equal(readSummary(dir, 'tcp').topology, 'veth');
+  t.notOk(existsSync(join(dir, 'raw')), 'the loopback result is not overwritten: the variant has its own folder');
+  const raw = readSummary(dir, 'raw-veth');
+  t.same(shapes(raw), [['ipv4', ['SYN'], 60]], 'raw-veth: the RST leaves for the client, the raw socket never sees it');
+  t.match(raw.kernel_view.packets[0].summary, /IPv4 198\.18\.0\.1 → 198\.18\.0\.2/);
+  t.match(raw.why.join(' '), /leaves through the veth/, 'the report explains this run, on veth');
+  t.notMatch(raw.why.join(' '), /on loopback this host also receives/, 'and not the loopback one');
+  t.ok(raw.original.differences.every((d) => d.explanation !== null), 'each difference from 2017 is put down to the topology');
+  t.equal(readSummary(dir, 'tcp-veth').kernel_view.packets.length, 4);
+  t.equal(readSummary(dir, 'tcp-veth').topology, 'veth');
+  t.match(run.stdout, /\[packet\] runs on loopback only: its socket is bound to lo/, 'an experiment tied to lo says so');
+  t.equal(readSummary(dir, 'packet').topology, 'loopback');
+  t.match(readFileSync(join(dir, 'README.md'), 'utf8'), /\[raw-veth\]\(raw-veth\/report\.md\)/, 'the overview lists the variant');
 });
 
 t.test('a hook this kernel lacks is reported as unsupported, before anything is attached', { skip: NEEDS_ROOT }, async (t) => {

@@ -1,8 +1,8 @@
 // What each byte of a view is: its layer, the fields it belongs to and whether it is masked, from summary.json alone.
 import { decodeSummaryPacket, type SummaryPacket, type SummaryRead } from '../summary-json.ts';
 import type { Decoded } from '../../analysis/decode.ts';
-import type { LayerName } from '../../vocabulary/layers.ts';
-import type { MaskedRange } from '../../analysis/mask.ts';
+import { TCP_FLAG_NAMES, type LayerName } from '../../vocabulary/layers.ts';
+import { maskReason, type MaskedRange } from '../../analysis/mask.ts';
 
 /** 'none': bytes no layer claims, such as the padding a NIC adds after a short frame's IP packet. */
 export type ByteLayer = LayerName | 'none';
@@ -20,14 +20,18 @@ export interface ByteInfo {
   masked: boolean;
 }
 
-const MASKED_NOTE = 'masked: varies between runs (zeroed here)';
+/** Why a byte shows 00: what the field is and why it varies, so results can regenerate byte for byte. */
+const maskedNote = (field: string) => `masked: ${maskReason(field)}; zeroed so that results regenerate byte for byte`;
 
 const hexBytes = (hex: string) => Uint8Array.from(Buffer.from(hex, 'hex'));
 const overlaps = (a: { offset: number; length: number }, b: { offset: number; length: number }) =>
   a.offset < b.offset + b.length && b.offset < a.offset + a.length;
 
-function valueText(v: string | number): string {
-  return typeof v === 'number' && v > 9 ? `${v} (0x${v.toString(16)})` : String(v);
+function valueText(name: string, v: string | number): string {
+  const text = typeof v === 'number' && v > 9 ? `${v} (0x${v.toString(16)})` : String(v);
+  // The flags byte by name: 0x18 is PSH|ACK.
+  if (name.endsWith('tcp.flags') && typeof v === 'number') return `${text}: ${TCP_FLAG_NAMES.filter((_, bit) => v & (1 << bit)).join('|') || 'none'}`;
+  return text;
 }
 
 /** Bytes no decoded layer covers stay 'none'. */
@@ -41,9 +45,9 @@ function annotate(bytes: Uint8Array, decoded: Decoded, masked: MaskedRange[]): B
         // A field any of whose bytes were zeroed has no trustworthy value (ipv6.traffic_class shares a byte with the flow label).
         const hit = masked.find((r) => overlaps(r, f));
         const note = !hit
-          ? `${name} = ${valueText(f.value)}`
+          ? `${name} = ${valueText(name, f.value)}`
           : hit.field === name
-            ? `${name}: ${MASKED_NOTE}`
+            ? `${name}: ${maskedNote(name)}`
             : `${name}: not shown, it shares bytes with the masked ${hit.field}`;
         for (let i = f.offset; i < Math.min(f.offset + f.length, out.length); i++) {
           out[i].fields.push(name);
@@ -61,7 +65,7 @@ function annotate(bytes: Uint8Array, decoded: Decoded, masked: MaskedRange[]): B
       // Ranges a decoded field explains are noted once, by that field; any other gets its own note.
       if (!out[i].fields.includes(r.field)) {
         out[i].fields.push(r.field);
-        out[i].notes.push(`${r.field}: ${MASKED_NOTE}`);
+        out[i].notes.push(`${r.field}: ${maskedNote(r.field)}`);
       }
     }
   }

@@ -1,7 +1,7 @@
 // One experiment's page: the program's packets beside the server's reads as coloured hex, with the report's facts.
 import { OVERVIEW_COLUMNS, overviewCells } from '../matrix.ts';
 import { layerName } from '../../vocabulary/layers.ts';
-import type { Summary, SummaryPacket, SummaryRead } from '../summary-json.ts';
+import { directionText, pktTypeText, seenAndRead, type Summary, type SummaryPacket, type SummaryRead } from '../summary-json.ts';
 import { packetBytes, readBytes, type ByteInfo } from './byte-map.ts';
 import { hexGrid, legend, type Highlight } from './hex-grid.ts';
 import { htmlDocument } from './document.ts';
@@ -33,22 +33,25 @@ function header(s: Summary, indexAbove: boolean): string {
         : '',
     s.note ? `<p class="banner note"><strong>Note:</strong> ${esc(s.note)}.</p>` : '',
     lost > 0 ? `<p class="banner lost" role="alert">${lost} record(s) were lost: the ring buffer was full, so the program saw more than is shown.</p>` : '',
-    `<p><strong>The program saw ${packets.length} packet(s); the server's recv() returned ${s.user_view.reads.length} time(s).</strong></p>`,
+    `<p><strong>${esc(seenAndRead(s))}</strong></p>`,
   ].join('\n');
 }
 
-function packetCell(p: SummaryPacket, i: number, bytes: ByteInfo[], reads: SummaryRead[]): string {
+function packetCell(s: Summary, p: SummaryPacket, i: number, bytes: ByteInfo[], reads: SummaryRead[]): string {
   const highlights: Highlight[] = reads.flatMap((r, j) =>
-    r.found_in?.packet === i ? [{ read: j, offset: r.found_in.offset, length: r.length }] : [],
+    r.found_in?.packet === i && r.length > 0 ? [{ read: j, offset: r.found_in.offset, length: r.length }] : [],
+  );
+  const cuts = reads.flatMap((r, j) =>
+    r.found_in?.packet === i && r.length === 0 ? [`<a href="#read-${j}">read #${j}</a> got this packet cut after byte ${r.found_in.offset - 1}`] : [],
   );
   const facts = [
     `${p.length} B`,
     p.captured < p.length ? `first ${p.captured} B captured` : '',
     `starts with ${layerName[p.starts_with]}`,
-    p.pkt_type ? `pkt_type ${p.pkt_type}` : '',
-    p.direction ?? '',
+    pktTypeText(s, p) ? `pkt_type ${pktTypeText(s, p)}` : '',
+    directionText(p.direction) ?? '',
   ].filter(Boolean);
-  const boxed = highlights.map((h) => `<a href="#read-${h.read}">read #${h.read}</a> is bytes ${h.offset}–${h.offset + h.length - 1} (boxed)`);
+  const boxed = [...highlights.map((h) => `<a href="#read-${h.read}">read #${h.read}</a> is bytes ${h.offset}–${h.offset + h.length - 1} (boxed)`), ...cuts];
   return [
     `<div class="cell kernel" id="packet-${i}" data-packet="${i}">`,
     `<h3>packet #${i}</h3>`,
@@ -65,7 +68,9 @@ function readBlock(r: SummaryRead, j: number, bytes: ByteInfo[], kind: 'read' | 
   const facts = [
     `${r.length} B`,
     r.pkt_type ? `pkt_type ${esc(r.pkt_type)}` : '',
-    r.found_in
+    r.found_in && r.length === 0
+      ? `<a href="#packet-${r.found_in.packet}">packet #${r.found_in.packet}</a> cut to its first ${r.found_in.offset} B: nothing after its header reached the socket`
+      : r.found_in
       ? `the bytes of <a href="#packet-${r.found_in.packet}">packet #${r.found_in.packet}</a> from offset ${r.found_in.offset}`
       : `not found in any packet the program saw; starts with ${layerName[r.starts_with]}`,
   ];
@@ -91,8 +96,8 @@ function views(s: Summary, packets: ByteInfo[][], reads: ByteInfo[][]): string {
     '<div class="views">',
     '<h2>What the program saw (kernel)</h2>',
     "<h2>What the server's recv() returned (user)</h2>",
-    ...ps.map((p, i) => packetCell(p, i, packets[i], rs) + userCell(readsIn(i))),
-    ps.length === 0 ? '<div class="cell kernel"><p class="empty">The program saw no packets.</p></div>' + userCell('') : '',
+    ...ps.map((p, i) => packetCell(s, p, i, packets[i], rs) + userCell(readsIn(i))),
+    ps.length === 0 ? `<div class="cell kernel"><p class="empty">${s.program.counts_only ? 'The program records no bytes: its counts are under "What the program kept in its maps".' : 'The program saw no packets.'}</p></div>` + userCell('') : '',
     unplaced ? '<div class="cell kernel"><p class="empty">These reads are not in any packet the program saw.</p></div>' + userCell(unplaced) : '',
     '</div>',
   ].join('\n');
@@ -142,7 +147,7 @@ function study(s: Summary): string {
 }
 
 /** `indexAbove`: ../index.html lists this page (results/ and its kernel folders; not an import's folder). */
-export function experimentPage(s: Summary, extra: { explanation: string; pcapngNote?: string; indexAbove: boolean }): string {
+export function experimentPage(s: Summary, extra: { pcapngNote?: string; indexAbove: boolean }): string {
   const packets = s.kernel_view.packets.map(packetBytes);
   const reads = s.user_view.reads.map((r) => readBytes(r, packets));
   const observed = s.observer_view?.reads.map((r) => readBytes(r, packets)) ?? [];
@@ -160,8 +165,7 @@ export function experimentPage(s: Summary, extra: { explanation: string; pcapngN
     checks(s),
     '<h2>At a glance</h2>',
     `<ul>${glance.join('')}</ul>`,
-    '<h2>Why</h2>',
-    `<p>${esc(extra.explanation)}</p>`,
+    s.why.length ? `<h2>Why</h2>\n${s.why.map((w) => `<p>${esc(w)}</p>`).join('\n')}` : '',
     study(s),
     '<h2>Files</h2>',
     `<p>${files.join(' · ')}</p>`,

@@ -1,5 +1,5 @@
 // results/index.html: the overview matrix (the same cells as results/README.md), each row linking to its page.
-import { OVERVIEW_COLUMNS, overviewCells, provenance } from '../matrix.ts';
+import { overviewColumns, provenance, rowCells, runColumn } from '../matrix.ts';
 import type { Summary } from '../summary-json.ts';
 import { htmlDocument } from './document.ts';
 import { escapeHtml as esc } from './escape.ts';
@@ -13,8 +13,9 @@ function statusClass(s: Summary): string {
 
 export function indexPage(summaries: Summary[]): string {
   const { kernels, channels, tools } = provenance(summaries);
+  const run = runColumn(summaries);
   const row = (s: Summary) => {
-    const cells = overviewCells(s).map(esc);
+    const cells = rowCells(s, run).map(esc);
     const status = cells.pop();
     const link = `<a href="${esc(s.experiment)}/index.html">${esc(s.experiment)}</a>`;
     return `<tr>${[link, ...cells].map((c) => `<td>${c}</td>`).join('')}<td class="${statusClass(s)}">${status}</td></tr>`;
@@ -36,7 +37,7 @@ export function indexPage(summaries: Summary[]): string {
     '<main>',
     "<p>One row per experiment; every cell is computed from that run's <code>summary.json</code>. " +
       "Each experiment's page shows the program's packets beside the server's reads, byte by byte.</p>",
-    `<table class="matrix"><thead><tr>${OVERVIEW_COLUMNS.map((c) => `<th scope="col">${esc(c)}</th>`).join('')}</tr></thead>`,
+    `<table class="matrix"><thead><tr>${overviewColumns(summaries).map((c) => `<th scope="col">${esc(c)}</th>`).join('')}</tr></thead>`,
     `<tbody>${summaries.map(row).join('\n')}</tbody></table>`,
     ...differences,
     `<p>Masking: ${esc(summaries[0]?.masking ?? '')}</p>`,

@@ -5,7 +5,13 @@
 // to CRLF, concatenated, mixed with other programs' lines. The parser accepts a log only when every byte it
 // returns is one the log states and nothing the log announces is missing; otherwise it fails with the line.
 import type { KernelPacket, UserRead } from '../../vocabulary/observations.ts';
-import { DUMP_CAPTURE_MAX } from '../../vocabulary/record-layout.ts';
+import { DUMP_CAPTURE_MAX, DUMP_PKT_TYPE_UNKNOWN } from '../../vocabulary/record-layout.ts';
+
+/** A record's pkt_type as observations hold it: null where the hook has none (XDP writes "unknown"). Both
+ *  channels' decoders use it. */
+export function knownPktType(pktType: number | null): number | null {
+  return pktType === DUMP_PKT_TYPE_UNKNOWN ? null : pktType;
+}
 
 /** The study's filter (ebpf-dump's filter.c, MAX_PACKET_SIZE) printed the first 128 bytes of every packet. */
 const STUDY_CAPTURE_MAX = 128;
@@ -365,7 +371,7 @@ class KernelLogParser {
       runs: this.runs,
       lost: this.lost,
       headerLines: this.dumps.map((d) => d.line),
-      packets: this.dumps.map((d) => ({ seq: d.seq, length: d.length, bytes: Uint8Array.from(d.bytes), pktType: d.pktType, protocol: d.protocol, ifindex: d.ifindex })),
+      packets: this.dumps.map((d) => ({ seq: d.seq, length: d.length, bytes: Uint8Array.from(d.bytes), pktType: knownPktType(d.pktType), protocol: d.protocol, ifindex: d.ifindex })),
     };
   }
 }

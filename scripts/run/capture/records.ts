@@ -1,6 +1,6 @@
 // What the channels delivered, as observations: ring-buffer records (relayed by the server as messages),
 // trace_pipe lines (parsed from the private instance's log), and the server's reads.
-import { DumpLogError, parseKernelLog } from './dump-log.ts';
+import { DumpLogError, knownPktType, parseKernelLog } from './dump-log.ts';
 import { EXIT, HarnessError } from '../../support/errors.ts';
 import type { ServerMessage } from '../server/ipc.ts';
 import type { KernelPacket, UserRead } from '../../vocabulary/observations.ts';
@@ -26,7 +26,7 @@ export function completeTracedPackets(log: string, tag: number): number {
 export function ringbufPackets(messages: ServerMessage[]): KernelPacket[] {
   return messages.flatMap((m) =>
     m.type === 'packet'
-      ? [{ seq: m.seq, length: m.length, bytes: fromHex(m.hex), pktType: m.pktType, protocol: m.protocol, ifindex: m.ifindex }]
+      ? [{ seq: m.seq, length: m.length, bytes: fromHex(m.hex), pktType: knownPktType(m.pktType), protocol: m.protocol, ifindex: m.ifindex }]
       : [],
   );
 }

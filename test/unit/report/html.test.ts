@@ -3,7 +3,7 @@ import t from 'tap';
 import { join } from 'node:path';
 import { ROOT } from '../../../scripts/support/paths.ts';
 import { decode } from '../../../scripts/analysis/decode.ts';
-import { maskedRanges } from '../../../scripts/analysis/mask.ts';
+import { maskReason, maskedRanges } from '../../../scripts/analysis/mask.ts';
 import { decodeSummaryPacket, type Summary, type SummaryPacket } from '../../../scripts/report/summary-json.ts';
 import { OVERVIEW_COLUMNS, overviewCells } from '../../../scripts/report/matrix.ts';
 import { escapeHtml } from '../../../scripts/report/html/escape.ts';
@@ -26,7 +26,7 @@ const unsupported: Summary = {
   status: lack,
   overview: { ...xdp.overview, status: statusLine(lack) },
 };
-const EXTRA = { explanation: 'Why <it> happens & more.', indexAbove: true };
+const EXTRA = { indexAbove: true };
 
 interface ByteSpan {
   classes: string[];
@@ -61,7 +61,7 @@ function bytesIn(html: string, id: string): ByteSpan[] {
 
 t.test('escaping: text from summary.json cannot become markup', async (t) => {
   t.equal(escapeHtml(`<a href="x">&'`), '&lt;a href=&quot;x&quot;&gt;&amp;&#39;');
-  const hostile: Summary = { ...tcp, title: '<script>alert(1)</script>', traffic: ['a "quoted" & <b>bold</b>'] };
+  const hostile: Summary = { ...tcp, title: '<script>alert(1)</script>', traffic: ['a "quoted" & <b>bold</b>'], why: ['Why <it> happens & more.'] };
   const html = experimentPage(hostile, EXTRA);
   t.notMatch(html, '<script>alert(1)', 'the title is escaped');
   t.match(html, '&lt;script&gt;alert(1)&lt;/script&gt;');
@@ -119,7 +119,7 @@ t.test('masked bytes: shown as xx, and hovering says masked rather than 0', asyn
       for (const r of p.masked) {
         const b = bytes[r.offset];
         t.equal(b.text, 'xx');
-        t.match(b.title, `${r.field}: masked: varies between runs`, `${s.experiment} #${i} ${r.field}`);
+        t.match(b.title, `${r.field}: masked: ${maskReason(r.field)}; zeroed so that results regenerate byte for byte`, `${s.experiment} #${i} ${r.field}`);
         t.notMatch(b.title, `${r.field} = `, 'no value for a masked field');
       }
     });
@@ -183,7 +183,7 @@ t.test('an ICMP error: the datagram it quotes is coloured by its own layers', as
   t.equal(spans[28].layer, 'ipv4', 'the quoted IPv4 header');
   t.ok(spans[28].classes.includes('quoted'));
   t.equal(spans[48].layer, 'udp', 'the quoted UDP header');
-  t.match(spans[48].title, 'icmp.quoted.udp.src_port: masked: varies between runs');
+  t.match(spans[48].title, "icmp.quoted.udp.src_port: masked: the client's ephemeral port, picked anew each run");
   t.notOk(spans[20].classes.includes('quoted'));
 });
 

@@ -12,6 +12,7 @@ import { observationsFromLogs } from '../../../../scripts/run/from-logs.ts';
 import { HarnessError } from '../../../../scripts/support/errors.ts';
 import { findExperiment } from '../../../../experiments/index.ts';
 import { pktTypeName } from '../../../../scripts/vocabulary/layers.ts';
+import { hookNamed } from '../../../../scripts/hooks/index.ts';
 import type { Summary } from '../../../../scripts/report/summary-json.ts';
 import { cli, tempDir } from '../../../helpers.ts';
 import { generateCases, head, type Case, type Expected } from './mutate-logs.ts';
@@ -72,7 +73,8 @@ function unfaithful(c: Case, f: Files, expected: Expected): string | null {
       length: p.length,
       captured: p.bytes.length,
       hex: masked(p.bytes, got.masked),
-      pkt_type: p.pktType === null ? null : pktTypeName(p.pktType),
+      // Where the hook's pkt_type tells nothing (XDP, egress, tracing), the summary says so instead of a value.
+      pkt_type: p.pktType === null || hookNamed(s.hook).pktTypeNotMeaningful ? null : pktTypeName(p.pktType),
       protocol: p.protocol === null ? null : `0x${p.protocol.toString(16).padStart(4, '0')}`,
       ifindex: p.ifindex,
     };
