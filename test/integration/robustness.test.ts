@@ -72,21 +72,30 @@ function detachedRun(args: string[]) {
 
 t.test('the whole run SIGKILLed, the next run started at once: it removes everything and names it', { skip: NEEDS_ROOT }, async (t) => {
   const before = await machineState();
-  // `all` takes about 2 s here: early (namespaces being made) and late (most experiments done).
-  for (const delay of [1000, 1700]) {
+  // Killed early (as soon as its first resources exist) and late (after some experiments were written):
+  // moments the run itself marks, not times, which a loaded machine stretches.
+  const moments = [
+    { delay: 'once its first resources exist', reached: async (pid: number) => (await leftovers(pid)).length > 0 },
+    { delay: 'after 3 experiments were written', reached: async (_pid: number, output: string) => (output.match(/\bwrote\b/g) ?? []).length >= 3 },
+  ];
+  for (const { delay, reached } of moments) {
     const run = detachedRun(['experiment', 'all', '--results', tempDir('group-kill'), '--logs', tempDir('group-kill-logs')]);
-    await new Promise((resolve) => setTimeout(resolve, delay));
-    t.equal(run.exitCode, null, `still running after ${delay} ms`);
+    let output = '';
+    run.all!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline && run.exitCode === null && !(await reached(run.pid!, output)); ) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    t.equal(run.exitCode, null, `still running ${delay}`);
     process.kill(-run.pid!, 'SIGKILL'); // kill -KILL -- -<its process group>
     await run;
     const left = await leftovers(run.pid!);
-    t.not(left.length, 0, `killed after ${delay} ms: it left something (the sweep has work to do)`);
+    t.not(left.length, 0, `killed ${delay}: it left something (the sweep has work to do)`);
     const next = await cli(['experiment', 'tcp', '--results', tempDir('group-next'), '--logs', tempDir('group-next-logs')]);
     t.equal(next.exitCode, 0, next.all);
     for (const netns of left.filter((l) => l.startsWith('netns ')).map((l) => l.split(' ')[1])) {
-      t.match(next.stdout, new RegExp(`network namespace ${netns}\\b`), `killed after ${delay} ms: the next run names ${netns} as removed`);
+      t.match(next.stdout, new RegExp(`network namespace ${netns}\\b`), `killed ${delay}: the next run names ${netns} as removed`);
     }
-    t.same(await leftovers(run.pid!), [], `killed after ${delay} ms: nothing of the dead run is left`);
+    t.same(await leftovers(run.pid!), [], `killed ${delay}: nothing of the dead run is left`);
   }
   t.same(await machineState(), before, 'namespaces, links, mounts and programs as before');
 });
