@@ -7,13 +7,7 @@
 
 static __always_inline __u32 dump_skb(struct __sk_buff *skb, __u32 fallback)
 {
-	struct packet_meta m = {
-		.len = skb->len,
-		.readable = skb->len,
-		.pkt_type = skb->pkt_type,
-		.protocol = skb->protocol,
-		.ifindex = skb->ifindex,
-	};
+	struct packet_meta m = skb_meta(skb);
 
 	return dump_packet(skb, FROM_SKB, &m, fallback);
 }

@@ -44,6 +44,20 @@ struct packet_meta {
 	__u32 ifindex;
 };
 
+/* What an __sk_buff hook knows besides the bytes; the whole packet is readable from its start. */
+static __always_inline struct packet_meta skb_meta(struct __sk_buff *skb)
+{
+	struct packet_meta m = {
+		.len = skb->len,
+		.readable = skb->len,
+		.pkt_type = skb->pkt_type,
+		.protocol = skb->protocol,
+		.ifindex = skb->ifindex,
+	};
+
+	return m;
+}
+
 /* Where the packet's bytes are: an __sk_buff, an xdp_md, or kernel memory (ctx is then the first byte). */
 enum dump_source { FROM_SKB, FROM_XDP, FROM_KERNEL };
 
@@ -177,8 +191,11 @@ static __always_inline void dump_to_ringbuf(void *ctx, enum dump_source from, st
 }
 
 /* Dumps one packet as the config says; returns the configured value, or `fallback` (the hook's "keep
- * going": skb->len for a socket filter, TC_ACT_OK, XDP_PASS, 1 for cgroup_skb). */
-static __always_inline __u32 dump_packet(void *ctx, enum dump_source from, struct packet_meta *m, __u32 fallback)
+ * going": skb->len for a socket filter, TC_ACT_OK, XDP_PASS, 1 for cgroup_skb). `*number` becomes the
+ * packet's dump_record.seq, or stays DUMP_NO_SEQ where it was not recorded: a program that records more
+ * about a packet (reach.bpf.c) keys it by that. */
+static __always_inline __u32 dump_packet_numbered(void *ctx, enum dump_source from, struct packet_meta *m, __u32 fallback,
+						  __u32 *numbered)
 {
 	__u32 zero = 0;
 	struct dump_config *cfg = bpf_map_lookup_elem(&config, &zero);
@@ -206,7 +223,15 @@ static __always_inline __u32 dump_packet(void *ctx, enum dump_source from, struc
 		dump_to_trace_pipe(ctx, from, m, (cfg->tag << 16) | (seq & 0xffff), captured);
 	else if (cfg->channel == DUMP_CHANNEL_RINGBUF)
 		dump_to_ringbuf(ctx, from, m, seq, captured);
+	*numbered = seq;
 	return verdict;
+}
+
+static __always_inline __u32 dump_packet(void *ctx, enum dump_source from, struct packet_meta *m, __u32 fallback)
+{
+	__u32 seq = DUMP_NO_SEQ;
+
+	return dump_packet_numbered(ctx, from, m, fallback, &seq);
 }
 
 #endif

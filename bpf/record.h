@@ -68,6 +68,37 @@ struct count_key {
 	__u32 protocol;
 };
 
+/* The packet number dump_packet_numbered() gives a packet it did not record (over the limit, no config). */
+#define DUMP_NO_SEQ 0xffffffff
+
+/* reach.bpf.c: the classic loads that returned. A failed ld_abs/ld_ind ends the program at once (with
+ * return value 0), so a bit missing after the one before it shows which load failed. */
+enum reach_load {
+	REACH_LD_TTL = 1,           /* ld_abs byte at SKF_NET_OFF + 8 (IPv4 TTL) or + 7 (IPv6 hop limit) */
+	REACH_LD_PROTOCOL = 2,      /* ld_abs byte at SKF_NET_OFF + 9 (IPv4 protocol) or + 6 (IPv6 next header) */
+	REACH_LD_ETHERTYPE = 4,     /* ld_abs half at SKF_LL_OFF + 12 */
+	REACH_LD_PAYLOAD_TRIED = 8, /* the ld_ind at SKF_NET_OFF + payload_offset was tried (one packet per run) */
+	REACH_LD_PAYLOAD = 16,      /* ... and returned */
+};
+
+/* reach.bpf.c: what a socket filter read outside its own view, per packet: the `reach` hash map, keyed by
+ * the packet's dump_record.seq. The *_rc fields are bpf_skb_load_bytes_relative()'s results (0 or -errno). */
+struct reach_record {
+	__s32 net_rc;         /* net[0, 20 or 40) at offset 0 from BPF_HDR_START_NET */
+	__s32 mac_rc;         /* mac[] at offset 0 from BPF_HDR_START_MAC */
+	__s32 payload_rc;     /* payload[] at payload_offset from BPF_HDR_START_NET */
+	__u32 payload_offset; /* the payload's offset from the network header; 0 where it has none */
+	__u32 ld_done;        /* enum reach_load bits */
+	__u32 ld_ethertype;
+	__u32 ld_ttl;
+	__u32 ld_protocol;
+	__u32 ld_payload;     /* the payload's first 4 bytes as ld_ind returns them (network order read as a number) */
+	__u8 net[40];
+	__u8 mac[14];
+	__u8 payload[4];
+	__u8 pad[2];
+};
+
 /* BTF only describes the types an object's globals, maps and functions use: without this anchor,
  * dump_record (only ever behind a pointer local) and the enums (only their constants are used) would be
  * missing, and the test could not compare them. Members are values, not pointers: a struct reached
@@ -81,6 +112,8 @@ struct dump_btf_anchor {
 	struct dump_record record;
 	struct flow_key flow_key;
 	struct count_key count_key;
+	struct reach_record reach_record;
+	enum reach_load reach_load;
 	enum dump_channel channel;
 	enum dump_verdict verdict;
 	enum dump_counter counter;

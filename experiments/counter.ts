@@ -9,7 +9,7 @@ export default defineExperiment({
   family: 4,
   server: { program: 'packet' },
   topologyFixed: BOUND_TO_LO,
-  filter: { object: 'counter', program: 'count', pins: ['counts'], countsOnly: true },
+  filter: { object: 'counter', program: 'count', pins: ['counts'], noBytes: 'it only counts' },
   transport: 'tcp',
   traffic: [TCP_TO_CLOSED_PORT, UDP_DATAGRAM],
   // TCP SYN + RST|ACK and the UDP datagram + its ICMP port unreachable, each seen leaving and arriving.

@@ -1,4 +1,5 @@
 // The catalogue: every experiment by name, in the order `all` runs them.
+import cbpfTcp from './cbpf-tcp.ts';
 import counter from './counter.ts';
 import { HOOK_EXPERIMENTS } from './xdp-tc-cgroup.ts';
 import kprobeTcp from './kprobe-tcp.ts';
@@ -6,6 +7,7 @@ import packetDgram from './packet-dgram.ts';
 import packet from './packet.ts';
 import raw from './raw.ts';
 import raw6 from './raw6.ts';
+import { REACH_EXPERIMENTS } from './reach.ts';
 import { RETURN_VALUE_EXPERIMENTS } from './return-values.ts';
 import tcp from './tcp.ts';
 import tcp6 from './tcp6.ts';
@@ -26,6 +28,8 @@ export const EXPERIMENTS: readonly ExperimentSpec[] = [
   ...HOOK_EXPERIMENTS,
   counter,
   kprobeTcp,
+  ...REACH_EXPERIMENTS,
+  cbpfTcp,
 ];
 
 export function findExperiment(name: string): ExperimentSpec | undefined {

@@ -23,8 +23,11 @@ export interface ExperimentSpec {
   /** servers/<program>.ts opens the socket and attaches the program (or a hook). */
   server: { program: SocketKind; observer?: boolean };
   /** bpf/<object>.bpf.c and the program in it; returnValue replaces the hook's "keep going" value. */
-  /** `countsOnly`: the program records no bytes, only counts in its maps (reports show those instead). */
-  filter: { object: string; program: string; returnValue?: number; pins?: string[]; countsOnly?: true };
+  /** `noBytes`: why the program records no bytes ("it only counts", "classic BPF cannot record"): reports
+   *  say so and show its maps and the reads instead. `classic`: bpf/<object>.cbpf, a classic
+   *  BPF filter (tcpdump -dd format) attached with SO_ATTACH_FILTER, not an eBPF object; `returns` then says what it
+   *  returns, which its instructions decide. */
+  filter: { object: string; program: string; returnValue?: number; pins?: string[]; noBytes?: string; classic?: true; returns?: string };
   /** Another program of the same object to use where this kernel lacks the hook, and what it changes. */
   fallback?: { hook: HookName; program: string; title: string; tracepoint?: string; note: string };
   /** For tracepoint hooks: the tracepoint ("tcp/tcp_probe"), checked before anything is attached. */
@@ -46,8 +49,14 @@ export interface ExperimentSpec {
 }
 
 /** `pinned-map`: the pinned `counts` map read with bpftool equals what the server read from the program.
- *  `interface-counters`: the packets counted equal the server interface's own rx + tx counters. */
-export type CrossCheck = 'pinned-map' | 'interface-counters';
+ *  `interface-counters`: the packets counted equal the server interface's own rx + tx counters.
+ *  `kept-one-source`: the server read only what the client at ACCEPTED_SOURCE sent, while the unfiltered raw
+ *  socket beside it saw SYNs from REFUSED_SOURCE too: the filter decided by the IP header. */
+export type CrossCheck = 'pinned-map' | 'interface-counters' | 'kept-one-source';
+
+/** The two loopback clients `kept-one-source` tells apart (cbpf-tcp's filter keeps the first). */
+export const ACCEPTED_SOURCE = '127.0.0.1';
+export const REFUSED_SOURCE = '127.0.0.2';
 
 /** Every condition given must hold (all are counted on the server's messages). */
 export interface DoneWhen {

@@ -7,6 +7,7 @@ import { decodeEntry } from './map-entries.ts';
 import { runChecks } from './cross-checks.ts';
 import { matrixRow } from './matrix-row.ts';
 import { explainDifferences, shownClaims } from './why.ts';
+import { analyzeReach } from './reach.ts';
 import { PORT, type ExperimentSpec } from '../../experiments/spec.ts';
 import type { Analysis, Direction, PacketAnalysis, ReadAnalysis } from './types.ts';
 import type { Observations, UserRead } from '../vocabulary/observations.ts';
@@ -59,6 +60,7 @@ export function analyze(spec: ExperimentSpec, observations: Observations, { ran 
     entries,
     study,
     why: ran ? shown.map((c) => c.text) : [],
+    reach: ran && observations.reach?.length ? analyzeReach(packets, observations.reach, spec.family) : null,
     checks: runChecks({ spec, observations, entries }, ran),
     matrixRow: matrixRow({ spec, packets, reads, observerReads }),
   };

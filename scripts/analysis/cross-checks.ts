@@ -1,6 +1,8 @@
 // Cross-checks an experiment declares (spec.checks) against independent evidence: bpftool's dump of a
-// pinned map, the interface's own packet counters. A check that fails makes the run fail.
-import type { CrossCheck } from '../../experiments/spec.ts';
+// pinned map, the interface's own packet counters, what an unfiltered socket beside the filtered one saw. A check that fails makes the run fail.
+import { ACCEPTED_SOURCE, REFUSED_SOURCE, type CrossCheck } from '../../experiments/spec.ts';
+import { TCP_EXCHANGE } from '../../experiments/traffic.ts';
+import { decode } from './decode.ts';
 import type { Analysis, Check } from './types.ts';
 import type { RunStatus } from '../vocabulary/run-status.ts';
 import { EXIT } from '../vocabulary/exit-codes.ts';
@@ -31,6 +33,22 @@ const CHECKS: Record<CrossCheck, (a: Input) => Check> = {
       expected: `${wire} (${o.interface.rxPackets} + ${o.interface.txPackets})`,
       observed: String(counted),
       ok: counted === wire,
+    };
+  },
+  'kept-one-source': ({ observations: o }) => {
+    // The SYNs the unfiltered raw socket saw arrive (each read an IPv4 packet), by source address.
+    const synFrom = o.observerReads.flatMap(({ bytes }) => {
+      const d = decode(bytes, { transport: 'tcp' });
+      return d.tcpFlags?.includes('SYN') && !d.tcpFlags.includes('ACK') && d.src ? [d.src] : [];
+    });
+    const read = o.reads.map((r) => Buffer.from(r.bytes).toString('latin1')).join('');
+    const sent = TCP_EXCHANGE.input;
+    const ok = synFrom.includes(ACCEPTED_SOURCE) && synFrom.includes(REFUSED_SOURCE) && read === sent;
+    return {
+      description: `the server read only what ${ACCEPTED_SOURCE} sent, though a SYN from ${REFUSED_SOURCE} arrived too (the unfiltered raw socket saw it)`,
+      expected: `SYNs from ${ACCEPTED_SOURCE} and ${REFUSED_SOURCE}; reads ${JSON.stringify(sent)}`,
+      observed: `SYNs from ${[...new Set(synFrom)].join(' and ') || 'nobody'}; reads ${JSON.stringify(read)}`,
+      ok,
     };
   },
 };

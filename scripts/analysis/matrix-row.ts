@@ -4,9 +4,6 @@ import type { Analysis, MatrixRow } from './types.ts';
 import type { ExperimentSpec } from '../../experiments/spec.ts';
 import { hookNamed } from '../hooks/index.ts';
 
-/** What a program that keeps only counts shows instead of the packets it never recorded. */
-export const COUNTS_ONLY = 'counts only, records no bytes';
-
 const distinct = <T>(values: T[]) => [...new Set(values)];
 const DIRECTION_NAMES = { 'to-server': 'to the server', 'from-server': 'from the server' } as const;
 
@@ -25,7 +22,7 @@ export function matrixRow(a: Pick<Analysis, 'spec' | 'packets' | 'reads' | 'obse
   return {
     hook: spec.hook,
     attached_to: spec.title,
-    first_layer: spec.filter.countsOnly ? COUNTS_ONLY : distinct(packets.map((p) => p.decoded.startsWith)).join(', ') || 'nothing seen',
+    first_layer: spec.filter.noBytes ? `no bytes recorded (${spec.filter.noBytes})` : distinct(packets.map((p) => p.decoded.startsWith)).join(', ') || 'nothing seen',
     directions: packets.length ? `${directions.join(' and ')}${pktTypes.length ? ` (pkt_type ${pktTypes.join(', ')})` : ''}` : '—',
     control_segments: control.length ? `yes: ${control.join(', ')}` : 'no',
     payload: payloads.length
@@ -40,6 +37,7 @@ export function matrixRow(a: Pick<Analysis, 'spec' | 'packets' | 'reads' | 'obse
 /** What the program returns, as reports write it: its hook's "keep going" value, or the fixed value. */
 export function returnsText(spec: ExperimentSpec): string {
   const hook = hookNamed(spec.hook);
+  if (spec.filter.returns) return spec.filter.returns;
   return spec.filter.returnValue === undefined ? hook.keepGoing : hook.returnName(spec.filter.returnValue);
 }
 

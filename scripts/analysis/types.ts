@@ -42,6 +42,8 @@ export interface Analysis {
   study: StudyVerdict | null;
   /** The experiment's explanation, as far as this run shows it (why.ts). */
   why: string[];
+  /** What the program read outside its view, where it records that (reach.bpf.c); else null. */
+  reach: ReachAnalysis | null;
   /** The experiment's own cross-checks (none for a run that observed nothing). */
   checks: Check[];
   matrixRow: MatrixRow;
@@ -76,4 +78,31 @@ export interface MatrixRow {
   payload: string;
   userspace_gets: string;
   return_value: string;
+}
+
+/** One packet's reach: what the filter read outside its view (null where the read failed, with the error). */
+export interface ReachPacket {
+  /** Index into the run's packets. */
+  packet: number;
+  /** The IP header through bpf_skb_load_bytes_relative(BPF_HDR_START_NET), masked like the packet's bytes. */
+  network_header: { hex: string; src: string; dst: string; protocol: number; ttl: number } | null;
+  network_error: number | null;
+  /** The link-layer header through BPF_HDR_START_MAC. */
+  mac_header: { hex: string; dst: string; src: string; ethertype: number } | null;
+  mac_error: number | null;
+  /** ld_abs at SKF_NET_OFF (TTL or hop limit, protocol) and SKF_LL_OFF (EtherType): null where the load
+   *  did not return (a failed classic load ends the program). */
+  classic: { ttl: number | null; protocol: number | null; ethertype: number | null };
+  /** The payload's first 4 bytes through the network header's offset, where the packet has payload. */
+  payload: {
+    offset: number;
+    helper: { ok: boolean; hex?: string; error?: number };
+    ld_ind: 'not tried' | { ok: boolean; hex?: string };
+  } | null;
+}
+
+export interface ReachAnalysis {
+  packets: ReachPacket[];
+  /** The study's conclusion against this run. */
+  verdict: { refuted: boolean; text: string; short: string };
 }

@@ -21,7 +21,7 @@ export function verdicts(outcomes: Outcome[], dir: string, paint: Paint, flat = 
         return `${name}  ${paintStatus(paint, s, 'failed'.padEnd(10))}  ${s.status.reason}`;
       }
       const first = [...new Set(s.kernel_view.packets.map((p) => p.starts_with))].join('/') || 'nothing';
-      const seen = s.program.counts_only ? 'counts only' : `${s.kernel_view.packets.length} packet(s) from ${first}`;
+      const seen = s.program.no_bytes ? 'no bytes recorded' : `${s.kernel_view.packets.length} packet(s) from ${first}`;
       const facts = `${seen}, ${s.user_view.reads.length} read(s)`;
       const why = s.original.differences.map((d) => d.kind).join(', ');
       const original = s.original.status;

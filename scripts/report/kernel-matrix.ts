@@ -3,6 +3,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { cell } from './markdown.ts';
+import { conclusionOf } from './study-conclusion.ts';
+import { STUDY_CONCLUSION } from '../analysis/reach.ts';
 import { readSummaries } from './read-results.ts';
 import { writeAtomic } from '../support/atomic-write.ts';
 import { RESULT_NAMES } from '../../experiments/index.ts';
@@ -16,6 +18,7 @@ function verdict(s: Summary): string {
   if (s.status.kind === 'failed') return s.overview.status;
   const packets = s.kernel_view.packets;
   const shapes = packets.map((p) => (p.tcp_flags ? p.tcp_flags.join('|') : `${p.length} B`)).join(', ');
+  if (s.reach) return `conclusion ${s.reach.verdict.short}`;
   const study = s.original.status === 'no-counterpart' ? '' : `${s.original.status}; `;
   const via = s.status.kind === 'ok' ? '' : ` (${s.overview.status})`;
   return `${study}${packets.length} from ${s.overview.first_layer}${shapes ? `: ${shapes}` : ''}${via}`;
@@ -53,6 +56,11 @@ function renderKernelTable(runs: Map<string, Summary[]>): string {
     }
   }
   if (lines.at(-1) === '') lines.push('No experiment differs between these kernels.');
+  lines.push('', "## The study's conclusion per kernel", '', `The 2017 study concluded that ${STUDY_CONCLUSION}.`, '');
+  for (const k of kernels) {
+    const c = conclusionOf(runs.get(k)!);
+    lines.push(`- \`${k}\`: ${!c ? 'not tested (no reach-* or cbpf-tcp run)' : c.refuted ? 'refuted: its filters read below their views' : 'holds: no filter read below its view'}`);
+  }
   return lines.join('\n') + '\n';
 }
 

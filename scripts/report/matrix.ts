@@ -1,6 +1,7 @@
 // The matrix of results/README.md: every experiment side by side, built only from their summary.json files.
 import type { Summary } from './summary-json.ts';
 import { cell } from './markdown.ts';
+import { renderConclusion } from './study-conclusion.ts';
 import type { ToolVersions } from '../vocabulary/observations.ts';
 
 const unique = (values: string[]) => [...new Set(values)];
@@ -83,6 +84,7 @@ export function renderOverview(summaries: Summary[]): string {
         ? [`**${s.experiment}** differs from 2017:`, '', ...s.original.differences.map((d) => `- ${d.description}.${d.explanation ? ` ${d.explanation}` : ''}`), '']
         : [],
     ),
+    ...renderConclusion(summaries),
     `Masking: ${summaries[0]?.masking ?? ''}`,
     '',
   ].join('\n');

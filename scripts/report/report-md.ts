@@ -3,8 +3,11 @@ import { cell } from './markdown.ts';
 import { whereFound } from './dumps-txt.ts';
 import { layerName } from '../vocabulary/layers.ts';
 import { shapeName } from '../analysis/study.ts';
+import { STUDY_CONCLUSION } from '../analysis/reach.ts';
+import { REACH_EXPERIMENTS } from '../../experiments/reach.ts';
 import type { ExperimentSpec } from '../../experiments/spec.ts';
 import { directionText, pktTypeText, seenAndRead, type Summary } from './summary-json.ts';
+import { REACH_COLUMNS, reachCells } from './reach-text.ts';
 
 /** report.md: the run in prose and tables, from summary.json and the experiment's own text (why, the 2017 study). */
 export function renderReport(s: Summary, spec: ExperimentSpec, pcapngNote: string, indexAbove: boolean): string {
@@ -42,6 +45,7 @@ export function renderReport(s: Summary, spec: ExperimentSpec, pcapngNote: strin
     '|---|---|---|',
     ...s.user_view.reads.map((r, i) => `| ${i} | ${r.length} B | ${whereFound(r)} |`),
     '',
+    ...renderReach(s),
     ...renderObserver(s),
     ...renderMaps(s),
     ...renderChecks(s),
@@ -116,6 +120,35 @@ function renderStudy(spec: ExperimentSpec, s: Summary): string[] {
     ...(differences.length === 0
       ? ['This run shows the same packets, layers, lengths and reads.']
       : differences.map((d) => `- **${d.kind}**: ${d.description}. ${d.explanation ? `*Why:* ${d.explanation}` : '*Why:* not known to the harness.'}`)),
+    '',
+    ...conclusionTestedBy(spec),
+  ];
+}
+
+/** Where the study's conclusion about this socket is put to the test: the reach-* twin (and cbpf-tcp). */
+function conclusionTestedBy(spec: ExperimentSpec): string[] {
+  const twin = REACH_EXPERIMENTS.find((r) => r.name === `reach-${spec.name}`);
+  if (!twin) return [];
+  const also = spec.name === 'tcp' ? ', and [cbpf-tcp](../cbpf-tcp/report.md) with a classic BPF filter' : '';
+  return [
+    `The study also concluded that ${STUDY_CONCLUSION}. This experiment reproduces its observations; ` +
+      `[${twin.name}](../${twin.name}/report.md) tests that conclusion on the same socket and traffic${also}, ` +
+      "and `../README.md` (\"The study's conclusion on this kernel\") gives the verdict its run computed.",
+    '',
+  ];
+}
+
+/** What the filter read outside its view, and the 2017 study's conclusion against it. */
+function renderReach(s: Summary): string[] {
+  if (!s.reach) return [];
+  return [
+    '## Outside its view: what the filter read besides its own bytes',
+    '',
+    `The 2017 study concluded that ${STUDY_CONCLUSION}. ${s.reach.verdict.text}`,
+    '',
+    `| # | ${REACH_COLUMNS.map((c) => c.heading).join(' | ')} |`,
+    `|---|${REACH_COLUMNS.map(() => '---').join('|')}|`,
+    ...s.reach.packets.map((r) => `| ${r.packet} | ${reachCells(r).map(cell).join(' | ')} |`),
     '',
   ];
 }

@@ -2,10 +2,10 @@
 // analysis; every other result file is rendered from it.
 import { pktTypeName, type LayerName, type TcpFlag } from '../vocabulary/layers.ts';
 import { decode, type Decoded } from '../analysis/decode.ts';
-import { COUNTS_ONLY, returnsText } from '../analysis/matrix-row.ts';
+import { returnsText } from '../analysis/matrix-row.ts';
 import { ran, statusLine, type RunStatus } from '../vocabulary/run-status.ts';
 import { trafficLine } from '../../experiments/traffic.ts';
-import type { Analysis, Check, Difference, Direction, MatrixRow, ReadAnalysis } from '../analysis/types.ts';
+import type { Analysis, Check, Difference, Direction, MatrixRow, ReachAnalysis, ReadAnalysis } from '../analysis/types.ts';
 import type { DecodedEntry } from '../analysis/map-entries.ts';
 import type { TopologyKind } from '../vocabulary/addresses.ts';
 import { hookNamed, type HookName } from '../hooks/index.ts';
@@ -49,8 +49,8 @@ export interface Summary {
   channel: Channel;
   topology: TopologyKind;
   hook: HookName;
-  /** `counts_only`: it records no bytes, only counts in its maps. */
-  program: { object: string; name: string; returns: string; counts_only: boolean };
+  /** `no_bytes`: why it records no bytes (it only counts in its maps, or cannot record), else null. */
+  program: { object: string; name: string; returns: string; no_bytes: string | null };
   traffic: string[];
   tools: ToolVersions | null;
   /** Map entries; ephemeral ports in flow keys are written as "*". */
@@ -73,6 +73,9 @@ export interface Summary {
   original: { status: 'reproduced' | 'differs' | 'no-counterpart' | 'not-run'; differences: Difference[] };
   /** Why the kernel behaves like this, as far as this run shows it: the report's "Why". */
   why: string[];
+  /** What the program read outside its view, per packet, and the study's conclusion against it: only for
+   *  programs that record it (bpf/reach.bpf.c). */
+  reach?: ReachAnalysis;
   masking: string;
 }
 
@@ -84,7 +87,7 @@ export function pktTypeText(s: Summary, p: SummaryPacket): string | null {
 
 /** The headline: how many packets the program saw (or that it records none) and how many reads. */
 export function seenAndRead(s: Summary): string {
-  const seen = s.program.counts_only ? `The program ${COUNTS_ONLY}` : `The program saw ${s.kernel_view.packets.length} packet(s)`;
+  const seen = s.program.no_bytes ? `The program records no bytes (${s.program.no_bytes})` : `The program saw ${s.kernel_view.packets.length} packet(s)`;
   return `${seen}; the server's recv() returned ${s.user_view.reads.length} time(s).`;
 }
 
@@ -124,10 +127,10 @@ export function buildSummary(a: Analysis, tools: ToolVersions | null, status: Ru
     topology: o.topology,
     hook: spec.hook,
     program: {
-      object: `bpf/${spec.filter.object}.bpf.c`,
+      object: spec.filter.classic ? `bpf/${spec.filter.object}.cbpf` : `bpf/${spec.filter.object}.bpf.c`,
       name: spec.filter.program,
       returns: returnsText(spec),
-      counts_only: Boolean(spec.filter.countsOnly),
+      no_bytes: spec.filter.noBytes ?? null,
     },
     traffic: spec.traffic.map((t) => trafficLine(t, o.serverAddress)),
     tools,
@@ -159,6 +162,7 @@ export function buildSummary(a: Analysis, tools: ToolVersions | null, status: Ru
     overview: { ...a.matrixRow, status: statusLine(status) },
     original: !ran(status) ? { status: 'not-run', differences: [] } : (a.study ?? { status: 'no-counterpart', differences: [] }),
     why: a.why,
+    ...(a.reach ? { reach: a.reach } : {}),
     masking: MASKING_NOTE,
   };
 }

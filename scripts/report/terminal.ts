@@ -2,7 +2,6 @@
 // colour on a terminal (never with NO_COLOR set or when the output is not a TTY).
 import { styleText } from 'node:util';
 import { directionText, pktTypeText, type Summary } from './summary-json.ts';
-import { COUNTS_ONLY } from '../analysis/matrix-row.ts';
 import type { RunStatus } from '../vocabulary/run-status.ts';
 
 /** Styles text; `colours` says whether it really colours (a pipe or NO_COLOR gets plain text). */
@@ -90,8 +89,8 @@ export function experimentView(s: Summary, requestedHook: string, paint: Paint, 
   const hook =
     `  at ${s.hook}: ${s.program.name} from ${s.program.object}` +
     (s.hook !== requestedHook ? ` (instead of ${requestedHook}${s.note ? `: ${s.note}` : ''})` : '');
-  const views = s.program.counts_only
-    ? [`  the program ${COUNTS_ONLY}; the server read ${s.user_view.reads.length} time(s)`]
+  const views = s.program.no_bytes
+    ? [`  the program records no bytes (${s.program.no_bytes}); the server read ${s.user_view.reads.length} time(s)`]
     : [sideBySide(s, paint, columns)];
   const maps = mapLines(s);
   return [
@@ -99,5 +98,11 @@ export function experimentView(s: Summary, requestedHook: string, paint: Paint, 
     hook,
     ...views,
     ...(maps.length ? [`  ${paint('bold', 'what the program kept in its maps')}`, ...maps] : []),
+    ...reachLines(s, paint),
   ].join('\n');
+}
+
+/** What the filter read outside its view, as the verdict on the study's conclusion it tests (per packet in report.md). */
+function reachLines(s: Summary, paint: Paint): string[] {
+  return s.reach ? [`  ${paint('bold', 'outside its view')}: ${s.reach.verdict.text}`] : [];
 }

@@ -1,7 +1,7 @@
 // One experiment run on this kernel: topology → server with the program → traffic → raw observations.
 import { randomInt } from 'node:crypto';
 import { release } from 'node:os';
-import { bpfObjectPath } from './setup/build-bpf.ts';
+import { bpfObjectPath, classicFilterPath } from './setup/build-bpf.ts';
 import { createCgroup } from './topology/cgroup.ts';
 import { completeTracedPackets, readsOf, ringbufPackets, tracedPackets } from './capture/records.ts';
 import { EXIT, HarnessError } from '../support/errors.ts';
@@ -53,7 +53,8 @@ export async function capture(spec: ExperimentSpec, opts: CaptureOptions): Promi
     const cgroup = hook.attachesTo === 'cgroup' ? await createCgroup(spec.name) : undefined;
     const pins = spec.filter.pins ? await pinPaths(spec.name, spec.filter.pins) : undefined;
     const config: ServerConfig = {
-      object: bpfObjectPath(spec.filter.object),
+      object: spec.filter.classic ? classicFilterPath(spec.filter.object) : bpfObjectPath(spec.filter.object),
+      classic: spec.filter.classic,
       program: spec.filter.program,
       hook: spec.hook,
       channel,
@@ -73,7 +74,7 @@ export async function capture(spec: ExperimentSpec, opts: CaptureOptions): Promi
       ownProcess: Boolean(hook.ownProcess),
       readyTimeoutMs: READY_TIMEOUT_MS,
     });
-    server = await printk.load(callsPrintk(config.object), start);
+    server = await printk.load(!spec.filter.classic && callsPrintk(config.object), start);
     if (channel === 'trace_pipe') stopPrinting = await printk.printing();
     progress(`server ${spec.server.program} ready: ${spec.filter.program} attached (${spec.hook}, ${topology.serverAddress}, channel ${channel})`);
     const sendAll = async () => {
@@ -104,6 +105,7 @@ export async function capture(spec: ExperimentSpec, opts: CaptureOptions): Promi
       reads: readsOf(server.messages, 'server'),
       observerReads: readsOf(server.messages, 'observer'),
       entries: server.messages.flatMap((m) => (m.type === 'entry' ? [{ map: m.map, key: m.key, value: m.value }] : [])),
+      reach: server.messages.flatMap((m) => (m.type === 'reach' ? [{ seq: m.seq, record: m.record }] : [])),
       pinned: pinned.flat(),
       lost: done.lost,
       // Only a check uses them: elsewhere late segments (the server's close) make them vary, and the ip call costs.

@@ -33,6 +33,13 @@ export interface MapEntry {
   value: number;
 }
 
+/** What a program recorded about one packet beyond its view (bpf/reach.bpf.c's struct reach_record, hex),
+ *  keyed like the packet: by KernelPacket.seq. */
+export interface ReachObservation {
+  seq: number;
+  record: string;
+}
+
 /** Everything one run of one experiment observed, before any interpretation. */
 export interface Observations {
   experiment: string;
@@ -47,6 +54,8 @@ export interface Observations {
   /** Reads of the unfiltered raw socket beside the server's, where the experiment has one. */
   observerReads: UserRead[];
   entries: MapEntry[];
+  /** Per packet, what the program read outside its view (programs that record it: reach.bpf.c). */
+  reach?: ReachObservation[];
   /** Pinned maps as `bpftool map dump pinned` shows them (empty when nothing is pinned). */
   pinned: MapEntry[];
   /** Packets the server's interface received and sent, read after the server stopped (null for imports and

@@ -24,11 +24,22 @@ export const DUMP_COUNTER_SEEN = 0; // packets the filter ran on
 export const DUMP_COUNTER_LOST = 1; // records the ring buffer had no room for
 export const DUMP_COUNTER_MAX = 2;
 
+/** The packet number a program gives a packet it did not record. */
+export const DUMP_NO_SEQ = 0xffffffff;
+
+/** enum reach_load (reach.bpf.c): the classic loads that returned; a failed one ends the program at once. */
+export const REACH_LD_TTL = 1; // ld_abs byte at SKF_NET_OFF + 8 (IPv4 TTL) or + 7 (IPv6 hop limit)
+export const REACH_LD_PROTOCOL = 2; // ld_abs byte at SKF_NET_OFF + 9 (IPv4) or + 6 (IPv6 next header)
+export const REACH_LD_ETHERTYPE = 4; // ld_abs half at SKF_LL_OFF + 12
+export const REACH_LD_PAYLOAD_TRIED = 8; // the ld_ind at SKF_NET_OFF + payload_offset was tried
+export const REACH_LD_PAYLOAD = 16; // ... and returned
+
 /** Every enum of record.h, member by member (the constants above, by their own names). */
 export const ENUMS = {
   dump_channel: { DUMP_CHANNEL_NONE, DUMP_CHANNEL_RINGBUF, DUMP_CHANNEL_TRACE_PIPE },
   dump_verdict: { DUMP_RETURN_LEN, DUMP_RETURN_VALUE },
   dump_counter: { DUMP_COUNTER_SEEN, DUMP_COUNTER_LOST, DUMP_COUNTER_MAX },
+  reach_load: { REACH_LD_TTL, REACH_LD_PROTOCOL, REACH_LD_ETHERTYPE, REACH_LD_PAYLOAD_TRIED, REACH_LD_PAYLOAD },
 } as const;
 
 /** Where a field sits in its struct, in bytes. */
@@ -89,6 +100,25 @@ export const STRUCTS = {
     fields: {
       ifindex: { offset: 0, size: 4 },
       protocol: { offset: 4, size: 4 },
+    },
+  },
+  /** Value of the `reach` hash map (reach.bpf.c), keyed by the packet's dump_record.seq. */
+  reach_record: {
+    size: 96,
+    fields: {
+      net_rc: { offset: 0, size: 4 }, // bpf_skb_load_bytes_relative() results: 0 or -errno
+      mac_rc: { offset: 4, size: 4 },
+      payload_rc: { offset: 8, size: 4 },
+      payload_offset: { offset: 12, size: 4 }, // from the network header; 0: no payload
+      ld_done: { offset: 16, size: 4 }, // enum reach_load bits
+      ld_ethertype: { offset: 20, size: 4 },
+      ld_ttl: { offset: 24, size: 4 },
+      ld_protocol: { offset: 28, size: 4 },
+      ld_payload: { offset: 32, size: 4 },
+      net: { offset: 36, size: 40 },
+      mac: { offset: 76, size: 14 },
+      payload: { offset: 90, size: 4 },
+      pad: { offset: 94, size: 2 },
     },
   },
 } as const satisfies Record<string, StructLayout>;
@@ -192,6 +222,43 @@ export interface CountKey {
 export function decodeCountKey(buf: Buffer): CountKey {
   const f = STRUCTS.count_key.fields;
   return { ifindex: u32(buf, f.ifindex), protocol: u32(buf, f.protocol) };
+}
+
+/** struct reach_record: what a socket filter read outside its view. */
+export interface ReachRecord {
+  net_rc: number;
+  mac_rc: number;
+  payload_rc: number;
+  payload_offset: number;
+  ld_done: number;
+  ld_ethertype: number;
+  ld_ttl: number;
+  ld_protocol: number;
+  ld_payload: number;
+  net: Buffer;
+  mac: Buffer;
+  payload: Buffer;
+}
+
+/** A value of the `reach` map (byte arrays are views into `buf`). */
+export function decodeReachRecord(buf: Buffer): ReachRecord {
+  const f = STRUCTS.reach_record.fields;
+  const i32 = (field: Field<4>) => buf.readInt32LE(field.offset);
+  const bytes = (field: { offset: number; size: number }) => buf.subarray(field.offset, field.offset + field.size);
+  return {
+    net_rc: i32(f.net_rc),
+    mac_rc: i32(f.mac_rc),
+    payload_rc: i32(f.payload_rc),
+    payload_offset: u32(buf, f.payload_offset),
+    ld_done: u32(buf, f.ld_done),
+    ld_ethertype: u32(buf, f.ld_ethertype),
+    ld_ttl: u32(buf, f.ld_ttl),
+    ld_protocol: u32(buf, f.ld_protocol),
+    ld_payload: u32(buf, f.ld_payload),
+    net: bytes(f.net),
+    mac: bytes(f.mac),
+    payload: bytes(f.payload),
+  };
 }
 
 /** bpf/dump.h's switch for the trace_pipe code: a read-only variable alone in its own section, which the

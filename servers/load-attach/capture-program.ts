@@ -19,6 +19,7 @@ import {
   encodeDumpConfig,
 } from '../../scripts/vocabulary/record-layout.ts';
 import type { HookDefinition } from '../../scripts/hooks/hook.ts';
+import type { SocketProgram } from './socket-program.ts';
 import type { ServerConfig, ServerMessage } from '../../scripts/run/server/ipc.ts';
 
 const CHANNEL = { none: DUMP_CHANNEL_NONE, ringbuf: DUMP_CHANNEL_RINGBUF, trace_pipe: DUMP_CHANNEL_TRACE_PIPE } as const;
@@ -27,7 +28,7 @@ const REPORTED_MAPS = { flows: STRUCTS.flow_key.size, counts: STRUCTS.count_key.
 
 type Emit = (message: ServerMessage) => void;
 
-export class CaptureProgram {
+export class CaptureProgram implements SocketProgram {
   private readonly obj: BpfObject;
   private readonly progFd: number;
   private ring: RingBuffer | null = null;
@@ -127,6 +128,12 @@ export class CaptureProgram {
       const fd = this.obj.mapFd(map);
       for (const key of mapKeys(fd, keySize)) {
         this.emit({ type: 'entry', map, key: key.toString('hex'), value: Number(mapLookup(fd, key, 8).readBigUInt64LE()) });
+      }
+    }
+    if (this.obj.hasMap('reach')) {
+      const fd = this.obj.mapFd('reach');
+      for (const key of mapKeys(fd, 4)) {
+        this.emit({ type: 'reach', seq: key.readUInt32LE(), record: mapLookup(fd, key, STRUCTS.reach_record.size).toString('hex') });
       }
     }
     const received = this.ring?.received ?? 0;

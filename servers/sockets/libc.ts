@@ -20,6 +20,7 @@ export const ETH_P_ALL = 0x0003;
 const SOL_SOCKET = 1;
 const SO_REUSEADDR = 2;
 const SO_DETACH_BPF = 27;
+const SO_ATTACH_FILTER = 26;
 const SO_ATTACH_BPF = 50;
 const POLLIN = 0x1;
 const EAGAIN = constants.errno.EAGAIN;
@@ -76,6 +77,16 @@ export function attachBpf(fd: number, progFd: number): void {
   setIntOption(fd, SO_ATTACH_BPF, progFd, 'SO_ATTACH_BPF');
 }
 
+/** SO_ATTACH_FILTER with a struct sock_fprog { u16 len; struct sock_filter *filter; } built by hand; the
+ *  kernel copies the instructions during the call. */
+export function attachClassicFilter(fd: number, insns: Buffer): void {
+  const fprog = Buffer.alloc(16);
+  fprog.writeUInt16LE(insns.length / 8, 0);
+  fprog.writeBigUInt64LE(koffi.address(insns), 8);
+  check('setsockopt(SO_ATTACH_FILTER)', setsockopt_(fd, SOL_SOCKET, SO_ATTACH_FILTER, fprog, fprog.length));
+}
+
+/** Removes a socket's filter, eBPF or classic (SO_DETACH_FILTER and SO_DETACH_BPF are one option). */
 export function detachBpf(fd: number): void {
   setIntOption(fd, SO_DETACH_BPF, 0, 'SO_DETACH_BPF');
 }

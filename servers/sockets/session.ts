@@ -3,7 +3,8 @@
 import { writeFileSync, writeSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import { join } from 'node:path';
-import { CaptureProgram } from '../load-attach/capture-program.ts';
+import { openProgram } from '../load-attach/open-program.ts';
+import type { SocketProgram } from '../load-attach/socket-program.ts';
 import { StageError, atStage } from '../load-attach/stage.ts';
 import { AF_INET, AF_INET6, AF_PACKET, SOCK_NONBLOCK, SOCK_RAW, close, pollReadable, read, recvfrom, socket } from './libc.ts';
 import type { ServerConfig, ServerMessage } from '../../scripts/run/server/ipc.ts';
@@ -25,7 +26,7 @@ export function addressFamily(address: string): number {
 type OnReadable = () => void;
 
 export class Session {
-  readonly program: CaptureProgram;
+  readonly program: SocketProgram;
   private readonly watched = new Map<number, OnReadable>();
   private readonly buf = Buffer.alloc(RECV_BUFFER);
 
@@ -43,7 +44,7 @@ export class Session {
     // cgroup_skb applies to sockets by the cgroup they were created in: join before opening any (this moves
     // the whole process, which is why hooks that attach to a cgroup get a server process of their own).
     if (config.cgroup) writeFileSync(join(config.cgroup, 'cgroup.procs'), String(process.pid));
-    this.program = new CaptureProgram(config, emit);
+    this.program = openProgram(config, emit);
     if (config.observer) {
       let fd: number;
       try {

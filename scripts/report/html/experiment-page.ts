@@ -6,6 +6,8 @@ import { packetBytes, readBytes, type ByteInfo } from './byte-map.ts';
 import { hexGrid, legend, type Highlight } from './hex-grid.ts';
 import { htmlDocument } from './document.ts';
 import { escapeHtml as esc } from './escape.ts';
+import { REACH_COLUMNS, reachCells } from '../reach-text.ts';
+import { STUDY_CONCLUSION } from '../../analysis/reach.ts';
 
 /** Hovering a byte copies its title (layer, fields, position) into the fixed info box at the bottom. */
 const HOVER_SCRIPT = `
@@ -97,7 +99,7 @@ function views(s: Summary, packets: ByteInfo[][], reads: ByteInfo[][]): string {
     '<h2>What the program saw (kernel)</h2>',
     "<h2>What the server's recv() returned (user)</h2>",
     ...ps.map((p, i) => packetCell(s, p, i, packets[i], rs) + userCell(readsIn(i))),
-    ps.length === 0 ? `<div class="cell kernel"><p class="empty">${s.program.counts_only ? 'The program records no bytes: its counts are under "What the program kept in its maps".' : 'The program saw no packets.'}</p></div>` + userCell('') : '',
+    ps.length === 0 ? `<div class="cell kernel"><p class="empty">${s.program.no_bytes ? `The program records no bytes (${s.program.no_bytes}): see the server\'s reads${s.kernel_view.maps.length ? ' and "What the program kept in its maps"' : ''}.` : 'The program saw no packets.'}</p></div>` + userCell('') : '',
     unplaced ? '<div class="cell kernel"><p class="empty">These reads are not in any packet the program saw.</p></div>' + userCell(unplaced) : '',
     '</div>',
   ].join('\n');
@@ -123,6 +125,16 @@ function maps(s: Summary): string {
   if (entries.length === 0) return '';
   const columns = Object.keys(entries[0]);
   return `<h2>What the program kept in its maps</h2>\n${table(columns.map(esc), entries.map((m) => columns.map((c) => esc(m[c]))))}`;
+}
+
+/** What the filter read outside its view (reach.bpf.c), and the study's conclusion against it. */
+function reach(s: Summary): string {
+  if (!s.reach) return '';
+  return [
+    '<h2>Outside its view: what the filter read besides its own bytes</h2>',
+    `<p>The 2017 study concluded that ${esc(STUDY_CONCLUSION)}. ${esc(s.reach.verdict.text)}</p>`,
+    table(['#', ...REACH_COLUMNS.map((c) => c.heading)].map(esc), s.reach.packets.map((r) => [String(r.packet), ...reachCells(r).map(esc)])),
+  ].join('\n');
 }
 
 function checks(s: Summary): string {
@@ -160,6 +172,7 @@ export function experimentPage(s: Summary, extra: { pcapngNote?: string; indexAb
     '<main>',
     legend([...packets, ...reads, ...observed], { boxed: s.user_view.reads.some((r) => r.found_in) }),
     views(s, packets, reads),
+    reach(s),
     observer(s, observed),
     maps(s),
     checks(s),

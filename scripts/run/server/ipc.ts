@@ -5,8 +5,9 @@ import type { HookName } from '../../hooks/index.ts';
 export type CaptureChannel = 'ringbuf' | 'trace_pipe';
 
 export interface ServerConfig {
-  /** The compiled BPF object and the program in it to attach. */
+  /** The compiled BPF object and the program in it to attach (or, with `classic`, a classic BPF filter file). */
   object: string;
+  classic?: boolean;
   program: string;
   hook: HookName;
   channel: CaptureChannel;
@@ -43,6 +44,8 @@ export type ServerMessage =
   | { type: 'packet'; seq: number; length: number; hex: string; pktType: number; protocol: number; ifindex: number }
   /** A map entry the program keeps (flows, counts), read after the program was detached. */
   | { type: 'entry'; map: string; key: string; value: number }
+  /** What the program read outside its view of packet `seq` (the `reach` map's value), after detaching. */
+  | { type: 'reach'; seq: number; record: string }
   /** The server stopped: counters read from the program after it was detached, and the ring-buffer
    *  records this server consumed. */
   | { type: 'done'; seen: number; lost: number; received: number }

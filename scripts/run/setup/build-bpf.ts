@@ -34,6 +34,11 @@ export function clangBpfArgs(): string[] {
 }
 
 /** The object built from bpf/<name>.bpf.c. */
+/** bpf/<name>.cbpf: a classic BPF filter, used as written (nothing to compile). */
+export function classicFilterPath(name: string): string {
+  return join(SOURCE_DIR, `${name}.cbpf`);
+}
+
 export function bpfObjectPath(name: string): string {
   return join(BPF_BUILD_DIR, `${name}.bpf.o`);
 }

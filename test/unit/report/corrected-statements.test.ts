@@ -79,8 +79,8 @@ t.test('pkt_type, the empty read, the topology, a counting program: as the commi
 
   // counter: counts only, its map in the report.
   const counter = json('counter');
-  t.equal(counter.overview.first_layer, 'counts only, records no bytes');
-  t.match(read('counter', 'report.md'), /\*\*The program counts only, records no bytes; the server's recv\(\) returned 8 time\(s\)\.\*\*/);
+  t.equal(counter.overview.first_layer, 'no bytes recorded (it only counts)');
+  t.match(read('counter', 'report.md'), /\*\*The program records no bytes \(it only counts\); the server's recv\(\) returned 8 time\(s\)\.\*\*/);
   t.match(read('counter', 'report.md'), /\| counts \| 1 \| 6 \| 4 \|/);
   t.notMatch(read('counter', 'report.md'), /saw 0 packet/);
 });

@@ -10,7 +10,7 @@ const summary = {
   experiment: 'tcp',
   title: 'AF_INET SOCK_STREAM',
   hook: 'socket',
-  program: { name: 'dump', object: 'bpf/dump.bpf.c', counts_only: false },
+  program: { name: 'dump', object: 'bpf/dump.bpf.c', no_bytes: null },
   note: null,
   kernel_view: {
     pkt_type_not_meaningful: null,
@@ -58,11 +58,11 @@ t.test('the hook that really ran, and a counting program\'s maps instead of pack
   t.match(experimentView(fallback, 'kprobe', plain, 120), /^ {2}at tracepoint: dump from bpf\/dump\.bpf\.c \(instead of kprobe: the tcp_probe/m);
   const counter = {
     ...summary,
-    program: { ...summary.program, counts_only: true },
+    program: { ...summary.program, no_bytes: 'it only counts' },
     kernel_view: { ...summary.kernel_view, packets: [], maps: [{ map: 'counts', ifindex: 1, protocol: 6, packets: 4 }] },
   } as unknown as Summary;
   const text = experimentView(counter, 'socket', plain, 120);
-  t.match(text, /the program counts only, records no bytes; the server read 2 time\(s\)/);
+  t.match(text, /the program records no bytes \(it only counts\); the server read 2 time\(s\)/);
   t.match(text, /counts: ifindex 1, protocol 6, packets 4/);
   t.notMatch(text, /the program saw/);
 });
