@@ -56,12 +56,39 @@ function renderKernelTable(runs: Map<string, Summary[]>): string {
     }
   }
   if (lines.at(-1) === '') lines.push('No experiment differs between these kernels.');
+  lines.push(...withoutCommit(runs, kernels));
   lines.push('', "## The study's conclusion per kernel", '', `The 2017 study concluded that ${STUDY_CONCLUSION}.`, '');
   for (const k of kernels) {
     const c = conclusionOf(runs.get(k)!);
     lines.push(`- \`${k}\`: ${!c ? 'not tested (no reach-* or cbpf-tcp run)' : c.refuted ? 'refuted: its filters read below their views' : 'holds: no filter read below its view'}`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** Kernels built from one source twice, as it is ("-edl-control") and without one commit
+ *  ("-edl-without-<commit>"): for each difference from 2017 that the control explains by that commit, whether
+ *  the kernel without it reproduces the study, computed from their summaries. */
+function withoutCommit(runs: Map<string, Summary[]>, kernels: string[]): string[] {
+  const lines: string[] = [];
+  for (const patched of kernels) {
+    const m = /^(.*)-edl-without-([0-9a-f]{12})$/.exec(patched);
+    const control = m && kernels.find((k) => k === `${m[1]}-edl-control`);
+    if (!m || !control) continue;
+    const commit = m[2];
+    for (const c of runs.get(control)!) {
+      const d = c.original.differences.find((x) => x.explanation?.includes(commit));
+      const p = runs.get(patched)!.find((s) => s.experiment === c.experiment);
+      if (!d || !p) continue;
+      const same = p.original.status === 'reproduced';
+      lines.push(
+        `- **${c.experiment}**: \`${control}\` ${d.description}; \`${patched}\`, the same source without ${commit}, ` +
+          (same
+            ? `reproduces the 2017 study (${verdict(p)}): reproduced on the same kernel without ${commit}, so the difference is that commit alone.`
+            : `still differs (${verdict(p)}): ${commit} does not account for it alone.`),
+      );
+    }
+  }
+  return lines.length ? ['', '## The one difference, tested on kernels built without its commit', '', ...lines] : [];
 }
 
 export function writeKernelTable(hostResults: string, kernelsResults: string): void {
