@@ -2,7 +2,7 @@
 /* The study's conclusion under test: a socket filter on a TCP or UDP socket "cannot filter based on
  * information located in lower level headers". This one dumps its view as dump.bpf.c does, then records,
  * per packet, what it could read *outside* that view and how (the `reach` map, keyed by the packet's
- * dump_record.seq): the network and MAC headers through bpf_skb_load_bytes_relative(), the same fields
+ * dump_head.seq): the network and MAC headers through bpf_skb_load_bytes_relative(), the same fields
  * through classic BPF's negative offsets (ld_abs/ld_ind at SKF_NET_OFF and SKF_LL_OFF), and the payload
  * through the network header's offset both ways. */
 #include "dump.h"

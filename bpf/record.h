@@ -12,6 +12,7 @@ enum dump_channel {
 	DUMP_CHANNEL_NONE = 0, /* count only (the `counters` map), dump nothing */
 	DUMP_CHANNEL_RINGBUF = 1,
 	DUMP_CHANNEL_TRACE_PIPE = 2,
+	DUMP_CHANNEL_PERF = 3, /* BPF_MAP_TYPE_PERF_EVENT_ARRAY: what kernels before 5.8 have, and bcc uses */
 };
 
 /* What the filter returns: skb->len (keep everything) or a fixed value (0 drops, N trims). */
@@ -33,21 +34,29 @@ struct dump_config {
 /* Indexes into the `counters` map. */
 enum dump_counter {
 	DUMP_COUNTER_SEEN = 0,    /* packets the filter ran on */
-	DUMP_COUNTER_LOST = 1,    /* records the ring buffer had no room for */
+	DUMP_COUNTER_LOST = 1,    /* records the channel had no room for (ring buffer or perf buffer full) */
 	DUMP_COUNTER_MAX = 2,
 };
 
 /* pkt_type where the hook has none (XDP runs before the stack classifies a frame). */
 #define DUMP_PKT_TYPE_UNKNOWN 0xffffffff
 
-/* One ring-buffer record per packet. */
-struct dump_record {
+/* What a record says about its packet besides the bytes: a ring-buffer record starts with it, and a perf
+ * sample is this head followed by the `captured` bytes the kernel appends. */
+struct dump_head {
 	__u32 seq;      /* (CPU << 12) | that CPU's packet number: unique per packet, not an order */
 	__u32 len;      /* skb->len */
-	__u32 captured; /* bytes in data[] */
+	__u32 captured; /* bytes of the packet after the head */
 	__u32 pkt_type; /* skb->pkt_type: PACKET_HOST, PACKET_OUTGOING, ... */
 	__u32 protocol; /* skb->protocol, network byte order (ETH_P_IP = 0x0800) */
 	__u32 ifindex;  /* skb->ifindex */
+	__u64 time;     /* perf only, bpf_ktime_get_ns(): its per-CPU buffers arrive CPU by CPU, and userspace
+			 * puts the samples back in order by it. 0 from the ring buffer, one queue already in order. */
+};
+
+/* One ring-buffer record per packet (and the per-CPU scratch a perf sample of kernel memory is built in). */
+struct dump_record {
+	struct dump_head head;
 	__u8 data[DUMP_CAPTURE_MAX];
 };
 
@@ -82,7 +91,7 @@ enum reach_load {
 };
 
 /* reach.bpf.c: what a socket filter read outside its own view, per packet: the `reach` hash map, keyed by
- * the packet's dump_record.seq. The *_rc fields are bpf_skb_load_bytes_relative()'s results (0 or -errno). */
+ * the packet's dump_head.seq. The *_rc fields are bpf_skb_load_bytes_relative()'s results (0 or -errno). */
 struct reach_record {
 	__s32 net_rc;         /* net[0, 20 or 40) at offset 0 from BPF_HDR_START_NET */
 	__s32 mac_rc;         /* mac[] at offset 0 from BPF_HDR_START_MAC */
@@ -109,6 +118,7 @@ struct reach_record {
  * BTF variable.) */
 struct dump_btf_anchor {
 	struct dump_config config;
+	struct dump_head head;
 	struct dump_record record;
 	struct flow_key flow_key;
 	struct count_key count_key;

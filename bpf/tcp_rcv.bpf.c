@@ -44,7 +44,7 @@ struct sk_buff {
 } __attribute__((preserve_access_index));
 
 /* Dumps the skb if `netns` (the inode of the namespace it belongs to) is the server's. */
-static __always_inline int dump_kernel_skb(struct sk_buff *skb, unsigned int netns)
+static __always_inline int dump_kernel_skb(void *ctx, struct sk_buff *skb, unsigned int netns)
 {
 	__u32 zero = 0;
 	struct dump_config *cfg = bpf_map_lookup_elem(&config, &zero);
@@ -56,25 +56,26 @@ static __always_inline int dump_kernel_skb(struct sk_buff *skb, unsigned int net
 		.pkt_type = BPF_CORE_READ_BITFIELD_PROBED(skb, pkt_type),
 		.protocol = BPF_CORE_READ(skb, protocol),
 		.ifindex = BPF_CORE_READ(dev, ifindex),
+		.kernel_data = BPF_CORE_READ(skb, data),
 	};
 
 	if (!cfg || netns != cfg->netns)
 		return 0;
-	dump_packet(BPF_CORE_READ(skb, data), FROM_KERNEL, &m, 0);
+	dump_packet(ctx, FROM_KERNEL, &m, 0);
 	return 0;
 }
 
 SEC("kprobe/tcp_v4_rcv")
 int BPF_KPROBE(kprobe_tcp_v4_rcv, struct sk_buff *skb)
 {
-	return dump_kernel_skb(skb, BPF_CORE_READ(skb, dev, nd_net.net, ns.inum));
+	return dump_kernel_skb(ctx, skb, BPF_CORE_READ(skb, dev, nd_net.net, ns.inum));
 }
 
 SEC("tp_btf/tcp_probe")
 int BPF_PROG(tp_tcp_probe, struct sock *sk, struct sk_buff *skb)
 {
 	/* By now TCP may have reused skb->dev's storage: the socket says which namespace this is. */
-	return dump_kernel_skb(skb, BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum));
+	return dump_kernel_skb(ctx, skb, BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum));
 }
 
 char LICENSE[] SEC("license") = "GPL";

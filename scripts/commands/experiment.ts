@@ -14,6 +14,9 @@ import { runInVm } from '../vm/run-in-vm.ts';
 import { HELP, help, selectExperiments, usageError, usageOnError } from './usage.ts';
 import { verdicts } from './verdicts.ts';
 import { onTopology } from '../../experiments/spec.ts';
+import { CAPTURE_CHANNELS, type CaptureChannel } from '../vocabulary/observations.ts';
+
+const isCaptureChannel = (name: string): name is CaptureChannel => (CAPTURE_CHANNELS as readonly string[]).includes(name);
 
 export async function experimentCommand(args: string[]): Promise<number> {
   const { values, positionals } = usageOnError(() =>
@@ -35,7 +38,7 @@ export async function experimentCommand(args: string[]): Promise<number> {
   );
   if (values.help) return help();
   const { channel, results, logs, topology } = values;
-  if (channel !== 'ringbuf' && channel !== 'trace_pipe') throw usageError(`unknown channel "${channel}"`);
+  if (!isCaptureChannel(channel)) throw usageError(`unknown channel "${channel}"`);
   if (topology !== undefined && topology !== 'loopback' && topology !== 'veth') throw usageError(`unknown topology "${topology}"`);
   // A socket experiment on the other topology is an experiment of its own (raw-veth): its own results folder.
   const selected = selectExperiments(positionals);

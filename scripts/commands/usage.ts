@@ -3,18 +3,20 @@ import { EXIT, HarnessError } from '../support/errors.ts';
 import { KERNEL_SERIES } from '../vm/kernels.ts';
 import { EXPERIMENTS, findExperiment } from '../../experiments/index.ts';
 import type { ExperimentSpec } from '../../experiments/spec.ts';
+import { CAPTURE_CHANNELS } from '../vocabulary/observations.ts';
 
 export const NAMES = EXPERIMENTS.map((e) => e.name).join(', ');
 
 export const USAGE = `Usage:
-  npm run experiment -- <name…|all> [--channel ringbuf|trace_pipe] [--topology loopback|veth] [--jobs N] [--results DIR] [--logs DIR]
+  npm run experiment -- <name…|all> [--channel ${CAPTURE_CHANNELS.join('|')}] [--topology loopback|veth] [--jobs N] [--results DIR] [--logs DIR]
   npm run experiment -- <name…|all> --kernel <${KERNEL_SERIES.join('|')}> [--channel …] [--topology …]
   npm run import -- <kernelspace-log> <userspace-log> --as <name> --out DIR [--tag HEX] [--kernel RELEASE]
   npm run kernels [-- --offline]
   npm run kernels -- update [${KERNEL_SERIES.join('|')} …]
 
 Experiments: ${NAMES}.
-  --channel   how the filter hands its dump over: a BPF ring buffer (default) or trace_pipe, as in 2017
+  --channel   how the filter hands its dump over: a BPF ring buffer (default), trace_pipe as in 2017, or a
+              perf event array (bpf_perf_event_output, one buffer per CPU: what kernels before 5.8 have)
   --topology  run the socket experiments on loopback or between two namespaces joined by veth
               (hook experiments always run on the topology they name)
   --results   where result folders go (default: results/)

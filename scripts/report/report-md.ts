@@ -6,7 +6,7 @@ import { shapeName } from '../analysis/study.ts';
 import { STUDY_CONCLUSION } from '../analysis/reach.ts';
 import { REACH_EXPERIMENTS } from '../../experiments/reach.ts';
 import type { ExperimentSpec } from '../../experiments/spec.ts';
-import { directionText, pktTypeText, seenAndRead, type Summary } from './summary-json.ts';
+import { directionText, lostText, pktTypeText, seenAndRead, type Summary } from './summary-json.ts';
 import { REACH_COLUMNS, reachCells } from './reach-text.ts';
 
 /** report.md: the run in prose and tables, from summary.json and the experiment's own text (why, the 2017 study). */
@@ -27,7 +27,7 @@ export function renderReport(s: Summary, spec: ExperimentSpec, pcapngNote: strin
     s.status.kind === 'unsupported' || s.status.kind === 'failed' ? `**${s.overview.status}.**\n` : '',
     s.note ? `**Note:** ${s.note}.\n` : '',
     `**${seenAndRead(s)}**`,
-    s.kernel_view.lost > 0 ? `\n**${s.kernel_view.lost} record(s) were lost: the ring buffer was full.**` : '',
+    lostText(s) ? `\n**${lostText(s)}.**` : '',
     '',
     '## What the program saw',
     '',

@@ -91,6 +91,12 @@ export function seenAndRead(s: Summary): string {
   return `${seen}; the server's recv() returned ${s.user_view.reads.length} time(s).`;
 }
 
+/** Why records were lost, as reports say it (null where none were): the channel's buffer was full. */
+export function lostText(s: Summary): string | null {
+  const full = s.channel === 'perf' ? "a CPU's perf buffer was full" : 'the ring buffer was full';
+  return s.kernel_view.lost > 0 ? `${s.kernel_view.lost} record(s) were lost: ${full}` : null;
+}
+
 /** Which way a packet travelled, as reports write it. */
 export function directionText(d: Direction | null): string | null {
   return d === 'to-server' ? '→ server' : d === 'from-server' ? '← server' : null;

@@ -3,7 +3,7 @@ import { randomInt } from 'node:crypto';
 import { release } from 'node:os';
 import { bpfObjectPath, classicFilterPath } from './setup/build-bpf.ts';
 import { createCgroup } from './topology/cgroup.ts';
-import { completeTracedPackets, readsOf, ringbufPackets, tracedPackets } from './capture/records.ts';
+import { completeTracedPackets, readsOf, relayedPackets, tracedPackets } from './capture/records.ts';
 import { EXIT, HarnessError } from '../support/errors.ts';
 import { bpftoolDump, pinPaths } from './capture/pins.ts';
 import { startServer, type Server } from './server/start-server.ts';
@@ -35,7 +35,7 @@ export interface CaptureOptions {
 
 export interface Capture {
   observations: Observations;
-  /** The kernel side as received (trace_pipe text, or null for the ring buffer): kept as a log. */
+  /** The kernel side as received (trace_pipe text, or null for the ring and perf buffers): kept as a log. */
   rawKernelLog: string | null;
 }
 
@@ -86,7 +86,7 @@ export async function capture(spec: ExperimentSpec, opts: CaptureOptions): Promi
     const rawKernelLog = tracePipe?.readAll() ?? null;
     const recorded = Math.min(done.seen, config.limit ?? Infinity) - done.lost;
     // A program that records nothing (counter.bpf.c only counts) leaves no log to parse.
-    const packets = rawKernelLog === null ? ringbufPackets(server.messages) : recorded > 0 ? tracedPackets(rawKernelLog, tag) : [];
+    const packets = rawKernelLog === null ? relayedPackets(server.messages) : recorded > 0 ? tracedPackets(rawKernelLog, tag) : [];
     if (packets.length !== recorded) {
       throw new HarnessError(
         EXIT.runFailed,

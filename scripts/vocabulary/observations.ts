@@ -1,8 +1,13 @@
 // The typed boundary between capture and analysis: what the kernel side and the socket's owner saw.
 import type { TopologyKind } from './addresses.ts';
 
-/** Where the kernel-side view came from. */
-export type Channel = 'ringbuf' | 'trace_pipe' | 'import';
+/** How a run's program hands its dump over (--channel): a BPF ring buffer, trace_pipe lines, or a perf
+ *  event array (BPF_MAP_TYPE_PERF_EVENT_ARRAY, one buffer per CPU). */
+export const CAPTURE_CHANNELS = ['ringbuf', 'trace_pipe', 'perf'] as const;
+export type CaptureChannel = (typeof CAPTURE_CHANNELS)[number];
+
+/** Where the kernel-side view came from: a run's channel, or logs imported. */
+export type Channel = CaptureChannel | 'import';
 
 /** One packet as the eBPF program saw it. */
 export interface KernelPacket {
@@ -62,7 +67,7 @@ export interface Observations {
    *  for experiments without pinned maps).
    *  Only the counter's check uses them: elsewhere late segments (the server's close) make them vary. */
   interface: { name: string; rxPackets: number; txPackets: number } | null;
-  /** Records the kernel side could not deliver (ring buffer full), counted by the program. */
+  /** Records the kernel side could not deliver (ring buffer or perf buffer full), counted by the program. */
   lost: number;
 }
 

@@ -13,6 +13,7 @@ export const DUMP_PKT_TYPE_UNKNOWN = 0xffffffff;
 export const DUMP_CHANNEL_NONE = 0; // count only (the `counters` map), dump nothing
 export const DUMP_CHANNEL_RINGBUF = 1;
 export const DUMP_CHANNEL_TRACE_PIPE = 2;
+export const DUMP_CHANNEL_PERF = 3; // BPF_MAP_TYPE_PERF_EVENT_ARRAY
 
 /** enum dump_verdict: what the filter returns, its hook's "keep going" value (skb->len for a socket
  *  filter) or dump_config.value. */
@@ -21,7 +22,7 @@ export const DUMP_RETURN_VALUE = 1;
 
 /** enum dump_counter: indexes into the `counters` map. */
 export const DUMP_COUNTER_SEEN = 0; // packets the filter ran on
-export const DUMP_COUNTER_LOST = 1; // records the ring buffer had no room for
+export const DUMP_COUNTER_LOST = 1; // records the channel had no room for (ring buffer or perf buffer full)
 export const DUMP_COUNTER_MAX = 2;
 
 /** The packet number a program gives a packet it did not record. */
@@ -36,7 +37,7 @@ export const REACH_LD_PAYLOAD = 16; // ... and returned
 
 /** Every enum of record.h, member by member (the constants above, by their own names). */
 export const ENUMS = {
-  dump_channel: { DUMP_CHANNEL_NONE, DUMP_CHANNEL_RINGBUF, DUMP_CHANNEL_TRACE_PIPE },
+  dump_channel: { DUMP_CHANNEL_NONE, DUMP_CHANNEL_RINGBUF, DUMP_CHANNEL_TRACE_PIPE, DUMP_CHANNEL_PERF },
   dump_verdict: { DUMP_RETURN_LEN, DUMP_RETURN_VALUE },
   dump_counter: { DUMP_COUNTER_SEEN, DUMP_COUNTER_LOST, DUMP_COUNTER_MAX },
   reach_load: { REACH_LD_TTL, REACH_LD_PROTOCOL, REACH_LD_ETHERTYPE, REACH_LD_PAYLOAD_TRIED, REACH_LD_PAYLOAD },
@@ -68,17 +69,26 @@ export const STRUCTS = {
       netns: { offset: 20, size: 4 }, // tracing programs: only packets of this namespace (its inode)
     },
   },
-  /** One ring-buffer record per packet. */
-  dump_record: {
-    size: 24 + DUMP_CAPTURE_MAX,
+  /** What a record says besides the bytes: a ring-buffer record starts with it; a perf sample is it and
+   *  then the `captured` bytes. */
+  dump_head: {
+    size: 32,
     fields: {
       seq: { offset: 0, size: 4 }, // (CPU << 12) | that CPU's packet number
       len: { offset: 4, size: 4 }, // skb->len
-      captured: { offset: 8, size: 4 }, // bytes in data[]
+      captured: { offset: 8, size: 4 }, // bytes of the packet after the head
       pkt_type: { offset: 12, size: 4 },
       protocol: { offset: 16, size: 4 }, // skb->protocol, network byte order, in a __u32
       ifindex: { offset: 20, size: 4 },
-      data: { offset: 24, size: DUMP_CAPTURE_MAX },
+      time: { offset: 24, size: 8 }, // perf only: bpf_ktime_get_ns(), to order the per-CPU buffers' samples
+    },
+  },
+  /** One ring-buffer record per packet. */
+  dump_record: {
+    size: 32 + DUMP_CAPTURE_MAX,
+    fields: {
+      head: { offset: 0, size: 32 }, // struct dump_head
+      data: { offset: 32, size: DUMP_CAPTURE_MAX },
     },
   },
   /** Key of the `flows` hash map (xdp_flows.bpf.c). */
@@ -102,7 +112,7 @@ export const STRUCTS = {
       protocol: { offset: 4, size: 4 },
     },
   },
-  /** Value of the `reach` hash map (reach.bpf.c), keyed by the packet's dump_record.seq. */
+  /** Value of the `reach` hash map (reach.bpf.c), keyed by the packet's dump_head.seq. */
   reach_record: {
     size: 96,
     fields: {
@@ -132,6 +142,7 @@ type Field<Size extends number> = { readonly offset: number; readonly size: Size
 
 const u8 = (buf: Buffer, f: Field<1>): number => buf[f.offset];
 const u32 = (buf: Buffer, f: Field<4>): number => buf.readUInt32LE(f.offset);
+const u64 = (buf: Buffer, f: Field<8>): bigint => buf.readBigUInt64LE(f.offset);
 /** A 16-bit value the kernel keeps in network byte order (a __be16, or one in the first bytes of a __u32). */
 const be16 = (buf: Buffer, f: Field<2> | Field<4>): number => buf.readUInt16BE(f.offset);
 
@@ -159,7 +170,7 @@ export function encodeDumpConfig(c: DumpConfig): Buffer {
   return buf;
 }
 
-/** struct dump_record, with `protocol` in host order (0x0800 for IPv4) and `data` the captured bytes. */
+/** struct dump_head and the bytes after it, with `protocol` in host order (0x0800 for IPv4). */
 export interface DumpRecord {
   seq: number;
   len: number;
@@ -167,23 +178,29 @@ export interface DumpRecord {
   pkt_type: number;
   protocol: number;
   ifindex: number;
-  /** The first `captured` bytes of data[]: a view into `buf`, not a copy. */
+  /** bpf_ktime_get_ns() when a perf sample was sent; 0 in a ring-buffer record. */
+  time: bigint;
+  /** The `captured` bytes after the head: a view into `buf`, not a copy. */
   data: Buffer;
 }
 
-/** One ring-buffer record. */
+/** One ring-buffer record or perf sample: both are a dump_head and then the captured bytes (the record's
+ *  data[] is longer than `captured`, a sample's raw data is padded to 8 bytes). */
 export function decodeDumpRecord(buf: Buffer): DumpRecord {
-  const f = STRUCTS.dump_record.fields;
-  const captured = u32(buf, f.captured);
+  const h = STRUCTS.dump_head.fields;
+  const data = STRUCTS.dump_record.fields.data.offset;
+  const captured = u32(buf, h.captured);
+  if (buf.length < data + captured) throw new RangeError(`a dump record of ${buf.length} bytes cannot hold its head and ${captured} captured bytes`);
   return {
-    seq: u32(buf, f.seq),
-    len: u32(buf, f.len),
+    seq: u32(buf, h.seq),
+    len: u32(buf, h.len),
     captured,
-    pkt_type: u32(buf, f.pkt_type),
+    pkt_type: u32(buf, h.pkt_type),
     // skb->protocol is a __be16 stored into a __u32: its two bytes come first, in network order.
-    protocol: be16(buf, f.protocol),
-    ifindex: u32(buf, f.ifindex),
-    data: buf.subarray(f.data.offset, f.data.offset + captured),
+    protocol: be16(buf, h.protocol),
+    ifindex: u32(buf, h.ifindex),
+    time: u64(buf, h.time),
+    data: buf.subarray(data, data + captured),
   };
 }
 
@@ -261,6 +278,14 @@ export function decodeReachRecord(buf: Buffer): ReachRecord {
   };
 }
 
-/** bpf/dump.h's switch for the trace_pipe code: a read-only variable alone in its own section, which the
- *  loader sets to 0 before loading (ring-buffer runs then leave that code out of verification). */
-export const TRACE_PIPE_SWITCH = { section: '.rodata.channels', variable: 'with_trace_pipe', offset: 0, size: 1 } as const;
+/** bpf/dump.h's switches for the channels' code: read-only variables alone in their own section, which the
+ *  loader sets to 0 before loading for every channel the run does not use (that code is then not verified:
+ *  a ring-buffer run skips the trace_pipe loop, and a kernel that refuses the perf helper to a socket filter
+ *  still loads the others). */
+export const CHANNEL_SWITCHES = {
+  section: '.rodata.channels',
+  variables: {
+    trace_pipe: { variable: 'with_trace_pipe', offset: 0, size: 1 },
+    perf: { variable: 'with_perf', offset: 1, size: 1 },
+  },
+} as const;

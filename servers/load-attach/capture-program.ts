@@ -2,12 +2,13 @@
 // Layouts come from vocabulary/record-layout.ts (bpf/record.h's twin); maps an object lacks (counter.bpf.c
 // has only `counts`) are skipped.
 import { closeSync, constants, openSync, statSync } from 'node:fs';
-import { BpfObject, RingBuffer, mapKeys, mapLookup, mapUpdate } from './libbpf.ts';
+import { BpfObject, PerfBuffer, RingBuffer, mapKeys, mapLookup, mapUpdate, type RecordReader } from './libbpf.ts';
 import { attachBpf, detachBpf, ifIndex } from '../sockets/libc.ts';
 import { hookNamed } from '../../scripts/hooks/index.ts';
 import { atStage } from './stage.ts';
 import {
   DUMP_CHANNEL_NONE,
+  DUMP_CHANNEL_PERF,
   DUMP_CHANNEL_RINGBUF,
   DUMP_CHANNEL_TRACE_PIPE,
   DUMP_COUNTER_LOST,
@@ -22,7 +23,7 @@ import type { HookDefinition } from '../../scripts/hooks/hook.ts';
 import type { SocketProgram } from './socket-program.ts';
 import type { ServerConfig, ServerMessage } from '../../scripts/run/server/ipc.ts';
 
-const CHANNEL = { none: DUMP_CHANNEL_NONE, ringbuf: DUMP_CHANNEL_RINGBUF, trace_pipe: DUMP_CHANNEL_TRACE_PIPE } as const;
+const CHANNEL = { none: DUMP_CHANNEL_NONE, ringbuf: DUMP_CHANNEL_RINGBUF, trace_pipe: DUMP_CHANNEL_TRACE_PIPE, perf: DUMP_CHANNEL_PERF } as const;
 /** Hash maps whose entries the server reports, with their key sizes. */
 const REPORTED_MAPS = { flows: STRUCTS.flow_key.size, counts: STRUCTS.count_key.size } as const;
 
@@ -31,7 +32,7 @@ type Emit = (message: ServerMessage) => void;
 export class CaptureProgram implements SocketProgram {
   private readonly obj: BpfObject;
   private readonly progFd: number;
-  private ring: RingBuffer | null = null;
+  private reader: RecordReader | null = null;
   private readonly sockets = new Set<number>();
   private readonly undo: (() => void)[] = [];
   private readonly hook: HookDefinition;
@@ -41,7 +42,7 @@ export class CaptureProgram implements SocketProgram {
     private readonly emit: Emit,
   ) {
     this.hook = hookNamed(config.hook);
-    this.obj = atStage('load', () => BpfObject.load(config.object, config.program, { withTracePipe: config.channel === 'trace_pipe' }));
+    this.obj = atStage('load', () => BpfObject.load(config.object, config.program, { channel: config.channel }));
     this.progFd = this.obj.programFd(config.program);
     try {
       this.setUp();
@@ -56,16 +57,20 @@ export class CaptureProgram implements SocketProgram {
   private setUp(): void {
     const { config, emit } = this;
     if (this.obj.hasMap('config')) atStage('configure', () => this.configure());
-    this.ring = atStage('configure', () =>
-      config.channel === 'ringbuf' && this.obj.hasMap('records')
-        ? new RingBuffer(this.obj.mapFd('records'), config.countOnly ? null : (r) => emit(decodeRecord(r)))
-        : null,
-    );
+    this.reader = atStage('configure', () => this.openReader(config.countOnly ? null : (r) => emit(decodeRecord(r))));
     // The harness reads pins after the server exits, and removes them.
     atStage('pin', () => {
       for (const [map, path] of Object.entries(config.pins ?? {})) this.obj.pinMap(map, path);
     });
     atStage('attach', () => this.attachHook());
+  }
+
+  /** The channel's reader, where the object has the channel's map (counter.bpf.c has none). */
+  private openReader(onRecord: ((record: Buffer) => void) | null): RecordReader | null {
+    const { channel } = this.config;
+    if (channel === 'ringbuf' && this.obj.hasMap('records')) return new RingBuffer(this.obj.mapFd('records'), onRecord);
+    if (channel === 'perf' && this.obj.hasMap('perf_records')) return new PerfBuffer(this.obj.mapFd('perf_records'), onRecord);
+    return null;
   }
 
   private configure(): void {
@@ -93,9 +98,9 @@ export class CaptureProgram implements SocketProgram {
     if (detach) this.undo.push(detach);
   }
 
-  /** The fd that becomes readable when records wait in the ring buffer (null without one). */
+  /** The fd that becomes readable when records wait in the ring or perf buffer (null without one). */
   get readyFd(): number | null {
-    return this.ring?.fd ?? null;
+    return this.reader?.fd ?? null;
   }
 
   /** Attaches to a socket with SO_ATTACH_BPF when the hook is the socket itself; else does nothing. */
@@ -118,7 +123,7 @@ export class CaptureProgram implements SocketProgram {
   }
 
   drain(): void {
-    this.ring?.consume();
+    this.reader?.consume();
   }
 
   /** After detaching: the program's counters, and the entries of the maps it keeps. */
@@ -136,15 +141,20 @@ export class CaptureProgram implements SocketProgram {
         this.emit({ type: 'reach', seq: key.readUInt32LE(), record: mapLookup(fd, key, STRUCTS.reach_record.size).toString('hex') });
       }
     }
-    const received = this.ring?.received ?? 0;
-    if (!this.obj.hasMap('counters')) return { type: 'done', seen: 0, lost: 0, received };
+    const received = this.reader?.received ?? 0;
+    const reported = this.reader?.lost ?? 0;
+    if (!this.obj.hasMap('counters')) return { type: 'done', seen: 0, lost: reported, received };
     const fd = this.obj.mapFd('counters');
     const read = (i: number) => Number(mapLookup(fd, u32(i), 8).readBigUInt64LE());
-    return { type: 'done', seen: read(DUMP_COUNTER_SEEN), lost: read(DUMP_COUNTER_LOST), received };
+    // The program counts every record whose output failed (a full perf buffer: -ENOSPC). A perf buffer's
+    // lost samples are the kernel's count of the same drops, but it writes that count only before the
+    // next sample that fits on that CPU, so the last drops of a run may never reach the reader. The larger
+    // of the two: each can miss drops the other sees, and they never count different ones.
+    return { type: 'done', seen: read(DUMP_COUNTER_SEEN), lost: Math.max(read(DUMP_COUNTER_LOST), reported), received };
   }
 
   close(): void {
-    this.ring?.free();
+    this.reader?.free();
     this.obj.close();
   }
 }
@@ -179,5 +189,6 @@ function decodeRecord(r: Buffer): Extract<ServerMessage, { type: 'packet' }> {
     protocol: record.protocol,
     ifindex: record.ifindex,
     hex: record.data.toString('hex'),
+    ...(record.time ? { time: record.time.toString() } : {}),
   };
 }

@@ -1,9 +1,9 @@
-// libbpf 1.x through koffi: open and load an object, find its programs and maps, read ring buffers.
+// libbpf 1.x through koffi: open and load an object, find its programs and maps, read ring and perf buffers.
 import koffi from 'koffi';
 import { readFileSync, realpathSync } from 'node:fs';
 import { constants } from 'node:os';
 import { SysError } from '../sockets/libc.ts';
-import { TRACE_PIPE_SWITCH } from '../../scripts/vocabulary/record-layout.ts';
+import { CHANNEL_SWITCHES } from '../../scripts/vocabulary/record-layout.ts';
 
 const EEXIST = constants.errno.EEXIST;
 
@@ -38,6 +38,14 @@ const ring_new = libbpf.func('void *ring_buffer__new(int map_fd, ring_buffer_sam
 const ring_consume = libbpf.func('int ring_buffer__consume(void *rb)');
 const ring_epoll_fd = libbpf.func('int ring_buffer__epoll_fd(void *rb)');
 const ring_free = libbpf.func('void ring_buffer__free(void *rb)');
+const PerfSampleFn = koffi.proto('void perf_buffer_sample_fn(void *ctx, int cpu, void *data, uint32_t size)');
+const PerfLostFn = koffi.proto('void perf_buffer_lost_fn(void *ctx, int cpu, uint64_t cnt)');
+const perf_new = libbpf.func(
+  'void *perf_buffer__new(int map_fd, size_t page_cnt, perf_buffer_sample_fn *sample_cb, perf_buffer_lost_fn *lost_cb, void *ctx, void *opts)',
+);
+const perf_consume = libbpf.func('int perf_buffer__consume(void *pb)');
+const perf_epoll_fd = libbpf.func('int perf_buffer__epoll_fd(void *pb)');
+const perf_free = libbpf.func('void perf_buffer__free(void *pb)');
 const version_string = libbpf.func('const char *libbpf_version_string(void)');
 const set_log_buf = libbpf.func('int bpf_program__set_log_buf(void *prog, void *buf, size_t size)');
 const set_print = libbpf.func('void *libbpf_set_print(void *fn)');
@@ -71,13 +79,16 @@ export class BpfObject {
   private constructor(private obj: Pointer) {}
 
   /** Loads only `program` of the object: each program costs a verifier pass (tens of ms for the dumps).
-   *  `withTracePipe: false` sets bpf/dump.h's with_trace_pipe to 0 first, so its trace_pipe code is not verified. */
-  static load(path: string, program: string, opts: { withTracePipe?: boolean } = {}): BpfObject {
+   *  With `channel`, bpf/dump.h's switches of the other channels (with_trace_pipe, with_perf) are set to 0
+   *  first, so their code is not verified; without, every channel's code is. */
+  static load(path: string, program: string, opts: { channel?: string } = {}): BpfObject {
     const obj = open_file(path, null) as Pointer;
     if (!obj) throw new SysError(`bpf_object__open_file(${path})`, koffi.errno());
-    const channels = find_map(obj, TRACE_PIPE_SWITCH.section) as Pointer;
-    if (channels && opts.withTracePipe === false) {
-      new Uint8Array(koffi.view(initial_value(channels, [0]), TRACE_PIPE_SWITCH.offset + TRACE_PIPE_SWITCH.size))[TRACE_PIPE_SWITCH.offset] = 0;
+    const switches = find_map(obj, CHANNEL_SWITCHES.section) as Pointer;
+    if (switches && opts.channel !== undefined) {
+      const vars = Object.entries(CHANNEL_SWITCHES.variables);
+      const bytes = new Uint8Array(koffi.view(initial_value(switches, [0]), Math.max(...vars.map(([, v]) => v.offset + v.size))));
+      for (const [channel, v] of vars) bytes[v.offset] = channel === opts.channel ? 1 : 0;
     }
     let found = false;
     const log = (verifierLog ??= Buffer.alloc(VERIFIER_LOG_BYTES));
@@ -223,19 +234,40 @@ export function testRun(progFd: number, data: Buffer, repeat: number): { retval:
   }
 }
 
-/** A BPF ring buffer; the callback gets a copy of each record (libbpf's pointer dies after the call).
- *  Without a callback records are only counted: no copy, for floods. */
-export class RingBuffer {
+/** Where a server reads its program's records from: a ring buffer or a perf buffer. The callback gets a
+ *  copy of each record (libbpf's pointer dies after the call); without one they are only counted (floods). */
+export interface RecordReader {
+  /** The fd to poll for readiness. */
+  readonly fd: number;
+  /** Delivers every record available now. */
+  consume(): void;
+  /** Records consumed so far. */
+  readonly received: number;
+  /** Records the kernel reported dropped to this reader (a perf buffer's lost samples); 0 for a ring buffer,
+   *  where only the program knows. */
+  readonly lost: number;
+  free(): void;
+}
+
+type OnRecord = ((record: Buffer) => void) | null;
+
+/** A copy of `size` bytes at a pointer libbpf lends a callback. */
+function copyOut(data: bigint, size: number | bigint): Buffer {
+  return Buffer.from(koffi.view(data, Number(size)).slice(0));
+}
+
+/** A BPF ring buffer (BPF_MAP_TYPE_RINGBUF). */
+export class RingBuffer implements RecordReader {
   private rb: Pointer;
   private readonly callback: bigint;
-  /** Records consumed so far. */
   received = 0;
+  readonly lost = 0;
 
-  constructor(mapFd: number, onRecord: ((record: Buffer) => void) | null) {
+  constructor(mapFd: number, onRecord: OnRecord) {
     this.callback = koffi.register(
       onRecord
         ? (_ctx: unknown, data: bigint, size: number | bigint) => {
-            onRecord(Buffer.from(koffi.view(data, Number(size)).slice(0)));
+            onRecord(copyOut(data, size));
             return 0;
           }
         : () => 0,
@@ -249,17 +281,14 @@ export class RingBuffer {
     }
   }
 
-  /** The fd to poll for readiness. */
   get fd(): number {
     return ring_epoll_fd(this.rb) as number;
   }
 
-  /** Delivers every record available now; returns how many. */
-  consume(): number {
+  consume(): void {
     const n = ring_consume(this.rb) as number;
     if (n < 0) throw new SysError('ring_buffer__consume()', -n);
     this.received += n;
-    return n;
   }
 
   free(): void {
@@ -268,6 +297,53 @@ export class RingBuffer {
       koffi.unregister(this.callback);
     }
     this.rb = null;
+  }
+}
+
+/** Pages per CPU of a perf buffer (a power of two): 1 MiB, about 1,000 samples of a full 1,024-byte capture. */
+export const PERF_PAGES_PER_CPU = 256;
+
+/** A perf buffer (BPF_MAP_TYPE_PERF_EVENT_ARRAY): libbpf opens one perf event per CPU, maps its buffer and
+ *  stores it in the map. Samples arrive CPU by CPU, not in the order they were sent. */
+export class PerfBuffer implements RecordReader {
+  private pb: Pointer;
+  private readonly callbacks: bigint[];
+  received = 0;
+  lost = 0;
+
+  constructor(mapFd: number, onRecord: OnRecord, pagesPerCpu = PERF_PAGES_PER_CPU) {
+    const sample = koffi.register((_ctx: unknown, _cpu: number, data: bigint, size: number) => {
+      this.received++;
+      onRecord?.(copyOut(data, size));
+    }, koffi.pointer(PerfSampleFn));
+    // The kernel writes its count of dropped samples into the buffer before the next sample that fits.
+    const lost = koffi.register((_ctx: unknown, _cpu: number, count: number | bigint) => {
+      this.lost += Number(count);
+    }, koffi.pointer(PerfLostFn));
+    this.callbacks = [sample, lost];
+    this.pb = perf_new(mapFd, pagesPerCpu, sample, lost, null, null) as Pointer;
+    if (!this.pb) {
+      const errno = koffi.errno();
+      for (const c of this.callbacks) koffi.unregister(c);
+      throw new SysError('perf_buffer__new()', errno);
+    }
+  }
+
+  get fd(): number {
+    return perf_epoll_fd(this.pb) as number;
+  }
+
+  consume(): void {
+    const err = perf_consume(this.pb) as number;
+    if (err < 0) throw new SysError('perf_buffer__consume()', -err);
+  }
+
+  free(): void {
+    if (this.pb) {
+      perf_free(this.pb);
+      for (const c of this.callbacks) koffi.unregister(c);
+    }
+    this.pb = null;
   }
 }
 

@@ -1,7 +1,7 @@
 // One experiment's page: the program's packets beside the server's reads as coloured hex, with the report's facts.
 import { OVERVIEW_COLUMNS, overviewCells } from '../matrix.ts';
 import { layerName } from '../../vocabulary/layers.ts';
-import { directionText, pktTypeText, seenAndRead, type Summary, type SummaryPacket, type SummaryRead } from '../summary-json.ts';
+import { directionText, lostText, pktTypeText, seenAndRead, type Summary, type SummaryPacket, type SummaryRead } from '../summary-json.ts';
 import { packetBytes, readBytes, type ByteInfo } from './byte-map.ts';
 import { hexGrid, legend, type Highlight } from './hex-grid.ts';
 import { htmlDocument } from './document.ts';
@@ -21,7 +21,7 @@ document.addEventListener('mouseover', (e) => {
 const code = (text: string) => `<code>${esc(text)}</code>`;
 
 function header(s: Summary, indexAbove: boolean): string {
-  const { packets, lost } = s.kernel_view;
+  const lost = lostText(s);
   return [
     indexAbove ? '<nav><a href="../index.html">All experiments</a></nav>' : '',
     `<h1>${esc(`${s.experiment}: ${s.title}`)}</h1>`,
@@ -34,7 +34,7 @@ function header(s: Summary, indexAbove: boolean): string {
         ? `<p class="banner failed" role="alert">${esc(s.overview.status)}.</p>`
         : '',
     s.note ? `<p class="banner note"><strong>Note:</strong> ${esc(s.note)}.</p>` : '',
-    lost > 0 ? `<p class="banner lost" role="alert">${lost} record(s) were lost: the ring buffer was full, so the program saw more than is shown.</p>` : '',
+    lost ? `<p class="banner lost" role="alert">${esc(lost)}, so the program saw more than is shown.</p>` : '',
     `<p><strong>${esc(seenAndRead(s))}</strong></p>`,
   ].join('\n');
 }

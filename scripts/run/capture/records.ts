@@ -1,5 +1,5 @@
-// What the channels delivered, as observations: ring-buffer records (relayed by the server as messages),
-// trace_pipe lines (parsed from the private instance's log), and the server's reads.
+// What the channels delivered, as observations: ring-buffer records and perf samples (relayed by the server
+// as messages), trace_pipe lines (parsed from the private instance's log), and the server's reads.
 import { DumpLogError, knownPktType, parseKernelLog } from './dump-log.ts';
 import { EXIT, HarnessError } from '../../support/errors.ts';
 import type { ServerMessage } from '../server/ipc.ts';
@@ -23,12 +23,15 @@ export function completeTracedPackets(log: string, tag: number): number {
   }
 }
 
-export function ringbufPackets(messages: ServerMessage[]): KernelPacket[] {
-  return messages.flatMap((m) =>
-    m.type === 'packet'
-      ? [{ seq: m.seq, length: m.length, bytes: fromHex(m.hex), pktType: knownPktType(m.pktType), protocol: m.protocol, ifindex: m.ifindex }]
-      : [],
-  );
+/** The packets a server relayed, in the order the program sent them: a ring buffer delivers them so, perf
+ *  buffers CPU by CPU, so perf samples (which carry their send time) are sorted by it. A stable sort: equal
+ *  times keep the order they came in. */
+export function relayedPackets(messages: ServerMessage[]): KernelPacket[] {
+  const relayed = messages.flatMap((m) => (m.type === 'packet' ? [m] : []));
+  const time = (m: (typeof relayed)[number]) => BigInt(m.time ?? 0);
+  return relayed
+    .sort((a, b) => (time(a) < time(b) ? -1 : time(a) > time(b) ? 1 : 0))
+    .map((m) => ({ seq: m.seq, length: m.length, bytes: fromHex(m.hex), pktType: knownPktType(m.pktType), protocol: m.protocol, ifindex: m.ifindex }));
 }
 
 export function readsOf(messages: ServerMessage[], socket: 'server' | 'observer'): UserRead[] {

@@ -1,8 +1,9 @@
 // What passes between the harness and a server: the config and the messages (JSON lines on stdout for a
 // server process, posted messages for a server thread: servers/sockets/session.ts, thread-host.ts). Byte strings are lowercase hex.
 import type { HookName } from '../../hooks/index.ts';
+import type { CaptureChannel } from '../../vocabulary/observations.ts';
 
-export type CaptureChannel = 'ringbuf' | 'trace_pipe';
+export type { CaptureChannel };
 
 export interface ServerConfig {
   /** The compiled BPF object and the program in it to attach (or, with `classic`, a classic BPF filter file). */
@@ -29,7 +30,7 @@ export interface ServerConfig {
   observer?: boolean;
   /** Pin these maps under bpffs (map name → path). */
   pins?: Record<string, string>;
-  /** Count ring-buffer records instead of sending each: floods (the fidelity benchmark). */
+  /** Count ring-buffer records (or perf samples) instead of sending each: floods (the fidelity benchmark). */
   countOnly?: boolean;
 }
 
@@ -40,14 +41,16 @@ export type ServerMessage =
   | { type: 'read'; socket: 'server' | 'observer'; hex: string; pktType?: number }
   /** A stream socket's peer closed; the server detached the program before closing. */
   | { type: 'eof' }
-  /** One ring-buffer record (channel ringbuf only). */
-  | { type: 'packet'; seq: number; length: number; hex: string; pktType: number; protocol: number; ifindex: number }
+  /** One ring-buffer record or perf sample (channels ringbuf and perf). `time`: a perf sample's
+   *  bpf_ktime_get_ns(), in decimal (a JSON number loses nanoseconds after 104 days of uptime), which puts
+   *  the per-CPU buffers' samples back in order. */
+  | { type: 'packet'; seq: number; length: number; hex: string; pktType: number; protocol: number; ifindex: number; time?: string }
   /** A map entry the program keeps (flows, counts), read after the program was detached. */
   | { type: 'entry'; map: string; key: string; value: number }
   /** What the program read outside its view of packet `seq` (the `reach` map's value), after detaching. */
   | { type: 'reach'; seq: number; record: string }
   /** The server stopped: counters read from the program after it was detached, and the ring-buffer
-   *  records this server consumed. */
+   *  records or perf samples this server consumed. */
   | { type: 'done'; seen: number; lost: number; received: number }
   /** A server thread: the write end of its stop pipe, which the harness closes to stop it. */
   | { type: 'stop-fd'; fd: number }

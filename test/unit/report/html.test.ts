@@ -158,6 +158,7 @@ t.test('lost records and failed checks are visible', async (t) => {
   const lossy: Summary = { ...tcp, kernel_view: { ...tcp.kernel_view, lost: 3 } };
   t.match(experimentPage(lossy, EXTRA), /class="banner lost"[^>]*>3 record\(s\) were lost/);
   t.notMatch(experimentPage(tcp, EXTRA), 'class="banner lost"');
+  t.match(experimentPage({ ...lossy, channel: 'perf' }, EXTRA), /3 record\(s\) were lost: a CPU&#39;s perf buffer was full|3 record\(s\) were lost: a CPU's perf buffer was full/, 'says which buffer was full');
   const check = { description: 'd', expected: '1', observed: '2', ok: false };
   const status = { kind: 'failed', reason: 'cross-check failed: d: expected 1, observed 2', exit_code: 7 } as const;
   const failed: Summary = { ...tcp, checks: [check], status, overview: { ...tcp.overview, status: statusLine(status) } };

@@ -246,18 +246,33 @@ t.test('record-layout.ts matches the BTF of build/bpf/*.bpf.o', { skip: TOOLS },
   t.equal(record?.fields.data?.size, DUMP_CAPTURE_MAX, 'dump_record.data holds DUMP_CAPTURE_MAX bytes');
 });
 
-t.test('the trace_pipe switch the loader pokes is where the twin says, in every object that has it', { skip: TOOLS }, async (t) => {
+const READELF = findTool('llvm-readelf');
+
+/** Offset and size of each symbol defined in `section` of an object, from its ELF symbol table: clang writes
+ *  a DATASEC's variables into BTF with offset 0, and libbpf takes their offsets from the symbols. */
+function sectionSymbols(object: string, section: string): Record<string, { offset: number; size: number }> {
+  const headers = execFileSync(READELF!, ['-SW', object], { encoding: 'utf8' });
+  const index = [...headers.matchAll(/^\s*\[\s*(\d+)\]\s+(\S+)/gm)].find((m) => m[2] === section)?.[1];
+  const symbols = execFileSync(READELF!, ['-sW', object], { encoding: 'utf8' });
+  // Num: Value Size Type Bind Vis Ndx Name
+  const rows = [...symbols.matchAll(/^\s*\d+:\s+([0-9a-f]+)\s+(\d+)\s+OBJECT\s+\S+\s+\S+\s+(\d+)\s+(\S+)$/gm)];
+  return Object.fromEntries(rows.filter((r) => r[3] === index).map((r) => [r[4], { offset: parseInt(r[1], 16), size: Number(r[2]) }]));
+}
+
+t.test('the channel switches the loader pokes are where the twin says, in every object that has them', { skip: TOOLS || (!READELF && 'llvm-readelf not installed (package llvm)') }, async (t) => {
   await buildBpf();
-  const { section, variable, offset, size } = layout.TRACE_PIPE_SWITCH;
+  const { section, variables } = layout.CHANNEL_SWITCHES;
+  const expected = Object.fromEntries(Object.values(variables).map(({ variable, offset, size }) => [variable, { offset, size }]));
   let seen = 0;
   for (const name of readdirSync(BPF_DIR).filter((f) => f.endsWith('.bpf.c')).map((f) => f.slice(0, -'.bpf.c'.length))) {
     const json = execFileSync(BPFTOOL!, ['btf', 'dump', 'file', bpfObjectPath(name), '--json'], { encoding: 'utf8', maxBuffer: 256 << 20 });
-    const types = (JSON.parse(json) as { types: { id: number; kind: string; name: string; vars?: { type_id: number; offset: number; size: number }[] }[] }).types;
+    const types = (JSON.parse(json) as { types: { id: number; kind: string; name: string; vars?: { type_id: number }[] }[] }).types;
     const sec = types.find((ty) => ty.kind === 'DATASEC' && ty.name === section);
     if (!sec) continue;
     seen++;
-    const vars = (sec.vars ?? []).map((v) => ({ name: types.find((ty) => ty.id === v.type_id)?.name, offset: v.offset, size: v.size }));
-    t.same(vars, [{ name: variable, offset, size }], `${name}.bpf.o: ${section} holds ${variable} alone, ${size} B at ${offset}`);
+    const inBtf = (sec.vars ?? []).map((v) => types.find((ty) => ty.id === v.type_id)?.name);
+    t.strictSame(inBtf.sort(), Object.keys(expected).sort(), `${name}.bpf.o: ${section} holds the switches and nothing else`);
+    t.strictSame(sectionSymbols(bpfObjectPath(name), section), expected, `${name}.bpf.o: each switch at the twin's offset and size`);
   }
   t.ok(seen > 0, `some object has ${section}`);
 });
@@ -289,22 +304,22 @@ t.test('encoders and decoders on samples', async (t) => {
   const back = Object.fromEntries(Object.entries(STRUCTS.dump_config.fields).map(([name, f]) => [name, encoded.readUInt32LE(f.offset)]));
   t.strictSame(back, config, 'each field reads back at its offset');
 
+  // A record is its head, then data[]: a perf sample is the head, then the bytes (same decoder).
+  t.strictSame([STRUCTS.dump_record.fields.head, STRUCTS.dump_record.fields.data.offset], [{ offset: 0, size: STRUCTS.dump_head.size }, STRUCTS.dump_head.size]);
   // seq 0x1005, len 60, captured 5, pkt_type PACKET_OUTGOING, protocol ETH_P_IPV6 (0x86dd, as the
-  // kernel stores it), ifindex 1, then data[] of which the first 5 bytes were captured.
+  // kernel stores it), ifindex 1, time 0 (ring buffer), then data[] of which the first 5 bytes were captured.
   const head = '05100000' + '3c000000' + '05000000' + '04000000' + '86dd0000' + '01000000';
   const raw = Buffer.alloc(STRUCTS.dump_record.size);
-  Buffer.from(head + '6000000000', 'hex').copy(raw);
+  Buffer.from(head + '0000000000000000' + '6000000000', 'hex').copy(raw);
   raw[STRUCTS.dump_record.fields.data.offset + 5] = 0xff; // past `captured`: not part of data
   const rec = decodeDumpRecord(raw);
-  t.strictSame({ ...rec, data: rec.data.toString('hex') }, {
-    seq: 0x1005,
-    len: 60,
-    captured: 5,
-    pkt_type: 4,
-    protocol: 0x86dd,
-    ifindex: 1,
-    data: '6000000000',
-  });
+  const expected = { seq: 0x1005, len: 60, captured: 5, pkt_type: 4, protocol: 0x86dd, ifindex: 1, time: 0n, data: '6000000000' };
+  t.strictSame({ ...rec, data: rec.data.toString('hex') }, expected);
+  // The same packet as a perf sample: its time, the 5 bytes, and the raw data's padding to 8 bytes.
+  const sample = Buffer.from(head + '0100000002000000' + '6000000000' + '000000', 'hex');
+  const fromPerf = decodeDumpRecord(sample);
+  t.strictSame({ ...fromPerf, data: fromPerf.data.toString('hex') }, { ...expected, time: 0x200000001n });
+  t.throws(() => decodeDumpRecord(sample.subarray(0, STRUCTS.dump_head.size + 4)), RangeError, 'a sample shorter than its captured bytes');
 
   // 10.0.0.1:40000 → 10.0.0.2:8080, TCP; then an IPv6 UDP key.
   const v4 = Buffer.from('04' + '06' + '9c40' + '1f90' + '0000' + '0a000001'.padEnd(32, '0') + '0a000002'.padEnd(32, '0'), 'hex');
