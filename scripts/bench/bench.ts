@@ -16,6 +16,7 @@ import { progCosts } from './prog-cost.ts';
 import { compileC } from './compile-c.ts';
 import { vmByHand } from './vm-by-hand.ts';
 import { EXPERIMENTS } from '../../experiments/index.ts';
+import { STRUCTS } from '../vocabulary/record-layout.ts';
 import type { KernelSeries } from '../vm/kernels.ts';
 
 /** The kernel the VM targets are measured on, and the budget for `all` there (about 1.4 s an experiment). */
@@ -185,7 +186,7 @@ const report = [
   '',
   'A flood of UDP datagrams (scripts/bench/flood.c, sendmmsg) from the client namespace to a closed port ' +
     'on the server across the veth pair, captured at the same time by the harness (the dump program on srv0\'s tc ingress; ' +
-    'its ring buffer, 4 MiB of 1,048-byte records, read by servers/count.ts, which counts records instead of sending each) ' +
+    `its ring buffer, 4 MiB of ${STRUCTS.dump_record.size.toLocaleString('en')}-byte records, read by servers/count.ts, which counts records instead of sending each) ` +
     'and by `tcpdump -w` on srv0 with its default buffer. "arrived" is srv0\'s rx counter; the program counts every packet ' +
     'it ran on and every record the full ring had no room for ("lost"), so seen = read + lost.',
   '',

@@ -1,7 +1,7 @@
 // Capture fidelity under load: a UDP flood through a veth pair, seen at once by the harness's channel (the
-// dump program on srv0's tc ingress, its ring buffer read by a counting server) and by tcpdump -w on srv0.
-// Every packet is accounted for: sent, arrived at srv0, seen by the program, read from the ring buffer,
-// lost because the ring was full (the program counts its failed reservations), captured/dropped by tcpdump.
+// dump program on srv0's tc ingress, its ring buffer, or perf buffer, read by a counting server) and by
+// tcpdump -w on srv0. Every packet is accounted for: sent, arrived at srv0, seen by the program, read from
+// the buffer, lost because it was full (the program counts its failed outputs), captured/dropped by tcpdump.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { interfaceCounters } from '../run/topology/interface-counters.ts';
 import { startServer } from '../run/server/start-server.ts';
 import { createTopology } from '../run/topology/topology.ts';
 import { PORT } from '../../experiments/spec.ts';
+import type { CaptureChannel } from '../vocabulary/observations.ts';
 import { compileC } from './compile-c.ts';
 
 export interface FloodResult {
@@ -39,7 +40,7 @@ function tcpdumpStats(stderr: string): { captured: number; dropped: number } {
   return { captured: figure('captured'), dropped: figure('dropped by kernel') };
 }
 
-async function floodOnce(flood: string, datagrams: number, payloadBytes: number): Promise<FloodResult> {
+async function floodOnce(flood: string, datagrams: number, payloadBytes: number, channel: CaptureChannel): Promise<FloodResult> {
   const topology = await createTopology('veth', 'flood', 4);
   const dir = mkdtempSync(join(tmpdir(), 'edl-flood-'));
   try {
@@ -50,7 +51,7 @@ async function floodOnce(flood: string, datagrams: number, payloadBytes: number)
         object: bpfObjectPath('dump'),
         program: 'dump_tc',
         hook: 'tc-ingress',
-        channel: 'ringbuf',
+        channel,
         tag: 1,
         address: topology.serverAddress,
         port: PORT,
@@ -103,10 +104,10 @@ export interface Flood {
   payloadBytes: number;
 }
 
-/** The floods one after the other, each through a topology of its own. */
-export async function fidelity(floods: Flood[]): Promise<FloodResult[]> {
+/** The floods one after the other, each through a topology of its own (ring buffer or perf buffer). */
+export async function fidelity(floods: Flood[], channel: Extract<CaptureChannel, 'ringbuf' | 'perf'> = 'ringbuf'): Promise<FloodResult[]> {
   const flood = await compileC('flood');
   const results: FloodResult[] = [];
-  for (const f of floods) results.push(await floodOnce(flood, f.datagrams, f.payloadBytes));
+  for (const f of floods) results.push(await floodOnce(flood, f.datagrams, f.payloadBytes, channel));
   return results;
 }
