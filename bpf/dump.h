@@ -110,7 +110,7 @@ static __always_inline __u64 *dump_counter(__u32 index)
 /* Set by the loader before loading (their own section, so they sit at offsets 0 and 1 of that map): 0
  * leaves a channel's code out of verification, which prunes it as dead code. with_trace_pipe: its
  * 1,024-iteration loop is most of the verifier's work (about 75 ms of a server's start-up). with_perf:
- * socket filters and cgroup_skb may call the perf helper only since 5.4 (7c4b90d79d0f), and a kernel
+ * socket filters and cgroup_skb may call the perf helper only since kernel commit 7c4b90d79d0f (2019), and a kernel
  * whose verifier refuses the call must still load the other channels. */
 const volatile __u8 with_trace_pipe SEC(".rodata.channels") = 1;
 const volatile __u8 with_perf SEC(".rodata.channels") = 1;
