@@ -33,7 +33,10 @@ export default defineExperiment({
         explanation:
           'Since commit 8fac365f63c8 ("tcp: Add a tcp_filter hook before handle ack packet", 2017) the ' +
           'listener\'s filter also runs on the ACK that completes the three-way handshake; the 2017 kernel ' +
-          'did not show it to the filter.',
+          'did not show it to the filter. It first shipped in Linux 4.13, already where d624d276d1dd ("tcp: fix ' +
+          'possible deadlock in TCP stack vs BPF filter") moved it, before tcp_check_req(): 4.12\'s tcp_v4_rcv() ' +
+          'has no such call, 4.13\'s has it there. results/kernels/README.md ("The one difference, tested") compares two ' +
+          'kernels built from one 6.1 source, with and without that call.',
       },
     ],
   },

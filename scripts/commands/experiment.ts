@@ -9,7 +9,7 @@ import { exitCode } from '../vocabulary/run-status.ts';
 import { hookNamed } from '../hooks/index.ts';
 import { experimentView, painter } from '../report/terminal.ts';
 import { colouredDumps } from '../report/terminal-dump.ts';
-import { KERNEL_SERIES, type KernelSeries } from '../vm/kernels.ts';
+import { KERNEL_NAMES, type KernelName } from '../vm/kernels.ts';
 import { runInVm } from '../vm/run-in-vm.ts';
 import { HELP, help, selectExperiments, usageError, usageOnError } from './usage.ts';
 import { verdicts } from './verdicts.ts';
@@ -85,10 +85,10 @@ export async function experimentCommand(args: string[]): Promise<number> {
 /** The same experiments in a VM on another kernel. The guest writes into a shared folder, and we copy
  *  to <results>/kernels/<release>/. */
 async function kernelCommand(series: string, experiments: string[], guestFlags: string[], all: boolean, resultsDir: string): Promise<number> {
-  if (!(KERNEL_SERIES as readonly string[]).includes(series)) {
-    throw usageError(`unknown kernel "${series}" (known: ${KERNEL_SERIES.join(', ')}; npm run kernels lists them)`);
+  if (!(KERNEL_NAMES as readonly string[]).includes(series)) {
+    throw usageError(`unknown kernel "${series}" (known: ${KERNEL_NAMES.join(', ')}; npm run kernels lists them)`);
   }
-  const run = await runInVm({ series: series as KernelSeries, experiments, guestFlags, all, resultsDir, log: console.log });
+  const run = await runInVm({ series: series as KernelName, experiments, guestFlags, all, resultsDir, log: console.log });
   console.log(
     `\n[vm] ${run.release}: guest exit ${run.exitCode}, booted in ${run.bootSeconds.toFixed(1)} s, ` +
       `${run.totalSeconds.toFixed(1)} s in all; results in ${displayPath(join(resultsDir, 'kernels', run.release))}/`,

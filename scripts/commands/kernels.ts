@@ -1,6 +1,8 @@
 // `npm run kernels`: per series, the kernel kernels.lock.json locks, whether it is cached, and whether Debian
-// still offers it or something newer. `npm run kernels -- update [series…]`: the only way the lock (and so
-// the kernel matrix) moves; it prints old → new and which results/kernels/ folders that makes stale.
+// still offers it or something newer; then the kernels this repository builds, built or not.
+// `npm run kernels -- update [series…]`: the only way the lock (and so the kernel matrix) moves; it prints
+// old → new and which results/kernels/ folders that makes stale. `npm run kernels -- build [name…]`: builds
+// the kernels of scripts/vm/build/ that are not built yet (scripts/vm/build/build-kernel.ts).
 import { parseArgs } from 'node:util';
 import { relative } from 'node:path';
 import { EXIT, HarnessError } from '../support/errors.ts';
@@ -10,14 +12,21 @@ import { KERNEL_SERIES, isKernelSeries, type KernelSeries } from '../vm/kernel-s
 import { describeUpdate, lockChanges, readLock, writeLock, type LockedKernels } from '../vm/kernel-lock.ts';
 import { cachedManifests } from '../vm/kernel-cache.ts';
 import { debianArchive, kernelStatuses, newestKernel, type KernelStatus } from '../vm/kernels.ts';
+import { BUILT_KERNELS, BUILT_KERNEL_NAMES, KERNEL_SOURCE, builtRelease, isBuiltKernelName, type BuiltKernelName } from '../vm/build/built-kernels.ts';
+import { buildPaths } from '../vm/build/build-cache.ts';
+import { ensureBuiltKernel, findBuilt, formatDuration } from '../vm/build/build-kernel.ts';
 import { HELP } from './usage.ts';
 
 export const KERNELS_USAGE = `Usage:
   npm run kernels [-- --offline]
   npm run kernels -- update [${KERNEL_SERIES.join('|')} …]
+  npm run kernels -- build [${BUILT_KERNEL_NAMES.join('|')} …]
 
 Without a command: per series, the kernel kernels.lock.json locks (what --kernel <series> boots), whether
-build/kernels/ holds it, and whether Debian still offers it and offers something newer (--offline: do not ask).
+build/kernels/ holds it, and whether Debian still offers it and offers something newer (--offline: do not ask);
+then the kernels built here from Debian's ${KERNEL_SOURCE.package} ${KERNEL_SOURCE.version} source, built or not.
+build: builds those named (default: all) that are not built from the repository's inputs yet, into
+${buildPaths().root} (EDL_BUILD_CACHE); a built one is left as it is. --kernel <name> builds on first use too.
 update: looks up the newest Debian kernel of each series named (default: all), rewrites kernels.lock.json,
 prints old → new per series, and says which results/kernels/<release>/ folders are stale and how to
 regenerate them. Nothing else moves the lock: a new Debian kernel changes nothing until this is run.`;
@@ -45,7 +54,8 @@ export async function kernelsCommand(args: string[]): Promise<number> {
     if (values.offline) throw kernelsUsageError('update needs Debian\'s archive: --offline does not go with it');
     return update(rest);
   }
-  if (command !== undefined) throw kernelsUsageError(`unknown kernels command "${command}" (known: update)`);
+  if (command === 'build') return build(rest);
+  if (command !== undefined) throw kernelsUsageError(`unknown kernels command "${command}" (known: update, build)`);
   return list(Boolean(values.offline));
 }
 
@@ -90,6 +100,41 @@ async function list(offline: boolean): Promise<number> {
   if (unlocked.length)
     notes.push(`Cached but no longer locked (delete when nothing uses them): ${unlocked.map((m) => relative(ROOT, m.dir)).join(', ')}.`);
   if (notes.length) console.log(`\n${notes.join('\n')}`);
+  listBuilt();
+  return EXIT.ok;
+}
+
+// ---- the kernels built here ----
+
+function listBuilt(): void {
+  console.log(`\nBuilt here from Debian's ${KERNEL_SOURCE.package} ${KERNEL_SOURCE.version} source (${KERNEL_SOURCE.suite}), ` +
+    `scripts/vm/build/minimal.config; cache ${buildPaths().root}:`);
+  const rows = [['name', 'release', 'state'], ...BUILT_KERNELS.map((k) => {
+    const found = findBuilt(k.name);
+    const state = found.kernel
+      ? `built (bzImage ${(found.kernel.manifest.bzImageSize / 1e6).toFixed(1)} MB, make ${formatDuration(found.kernel.manifest.buildSeconds)})`
+      : `${found.problem}: npm run kernels -- build ${k.name}`;
+    return [k.name, builtRelease(k), state];
+  })];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  for (const r of rows) console.log(r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd());
+  for (const k of BUILT_KERNELS) console.log(`  ${k.name}: ${k.about}`);
+}
+
+async function build(names: string[]): Promise<number> {
+  const unknown = names.filter((n) => !isBuiltKernelName(n));
+  if (unknown.length) throw kernelsUsageError(`unknown built kernel ${unknown.map((n) => `"${n}"`).join(', ')} (known: ${BUILT_KERNEL_NAMES.join(', ')})`);
+  const wanted = names.length ? BUILT_KERNEL_NAMES.filter((n) => names.includes(n)) : [...BUILT_KERNEL_NAMES];
+  for (const name of wanted as BuiltKernelName[]) {
+    const found = findBuilt(name);
+    if (found.kernel) {
+      console.log(`${name}: ${found.kernel.release} is built (${found.kernel.dir}); nothing to do`);
+      continue;
+    }
+    const kernel = await ensureBuiltKernel(name, progress);
+    console.log(`${name}: ${kernel.release} built: ${kernel.vmlinuz} (${(kernel.manifest.bzImageSize / 1e6).toFixed(1)} MB, ` +
+      `make ${formatDuration(kernel.manifest.buildSeconds)}); run it with \`npm run experiment -- all --kernel ${name}\``);
+  }
   return EXIT.ok;
 }
 

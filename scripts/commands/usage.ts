@@ -1,6 +1,6 @@
 // What every command shares: the usage text, usage errors (exit 2), --help, experiment selection, paths as shown.
 import { EXIT, HarnessError } from '../support/errors.ts';
-import { KERNEL_SERIES } from '../vm/kernels.ts';
+import { KERNEL_NAMES, KERNEL_SERIES } from '../vm/kernels.ts';
 import { EXPERIMENTS, findExperiment } from '../../experiments/index.ts';
 import type { ExperimentSpec } from '../../experiments/spec.ts';
 import { CAPTURE_CHANNELS } from '../vocabulary/observations.ts';
@@ -9,7 +9,7 @@ export const NAMES = EXPERIMENTS.map((e) => e.name).join(', ');
 
 export const USAGE = `Usage:
   npm run experiment -- <name…|all> [--channel ${CAPTURE_CHANNELS.join('|')}] [--topology loopback|veth] [--jobs N] [--results DIR] [--logs DIR]
-  npm run experiment -- <name…|all> --kernel <${KERNEL_SERIES.join('|')}> [--channel …] [--topology …]
+  npm run experiment -- <name…|all> --kernel <${KERNEL_NAMES.join('|')}> [--channel …] [--topology …]
   npm run import -- <kernelspace-log> <userspace-log> --as <name> --out DIR [--tag HEX] [--kernel RELEASE]
   npm run kernels [-- --offline]
   npm run kernels -- update [${KERNEL_SERIES.join('|')} …]

@@ -81,7 +81,7 @@ function withoutCommit(runs: Map<string, Summary[]>, kernels: string[]): string[
       if (!d || !p) continue;
       const same = p.original.status === 'reproduced';
       lines.push(
-        `- **${c.experiment}**: \`${control}\` ${d.description}; \`${patched}\`, the same source without ${commit}, ` +
+        `- **${c.experiment}**: on \`${control}\`, ${d.description}; \`${patched}\`, the same source without ${commit}, ` +
           (same
             ? `reproduces the 2017 study (${verdict(p)}): reproduced on the same kernel without ${commit}, so the difference is that commit alone.`
             : `still differs (${verdict(p)}): ${commit} does not account for it alone.`),

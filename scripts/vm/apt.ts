@@ -10,7 +10,7 @@ const KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** One apt source line: `deb <uri> <suite> main`. */
-export interface AptSource { uri: string; suite: string }
+export interface AptSource { uri: string; suite: string; kind?: 'deb' | 'deb-src' }
 
 /** Why an apt command failed: Debian's archive could not be reached (or served a broken file mid-sync), a
  *  file it should have is not there (404: a version that was removed), or anything else (apt itself). */
@@ -38,17 +38,20 @@ export interface PrivateApt {
   cache(args: string[]): Promise<string>;
   /** `apt-get download` into `dir`. */
   download(specs: string[], dir: string): Promise<void>;
+  /** `apt-get source --download-only` into `dir` (the .dsc and its tarballs, checked against the index). */
+  downloadSource(spec: string, dir: string): Promise<void>;
 }
 
-export function privateApt(name: string, sources: AptSource[]): PrivateApt {
-  const dir = join(ROOT, 'build', 'apt', name);
+/** `dir`: where its state lives (default build/apt/<name>/). */
+export function privateApt(name: string, sources: AptSource[], where: { dir?: string } = {}): PrivateApt {
+  const dir = where.dir ?? join(ROOT, 'build', 'apt', name);
   const sourcelist = join(dir, 'sources.list');
   const status = join(dir, 'status');
   const stamp = join(dir, 'updated');
   for (const d of ['lists/partial', 'cache/archives/partial']) mkdirSync(join(dir, d), { recursive: true });
   // Empty dpkg status: packages installed on the host must not influence candidates.
   try { statSync(status); } catch { writeFileSync(status, ''); }
-  const list = sources.map((s) => `deb [signed-by=${KEYRING}] ${s.uri} ${s.suite} main\n`).join('');
+  const list = sources.map((s) => `${s.kind ?? 'deb'} [signed-by=${KEYRING}] ${s.uri} ${s.suite} main\n`).join('');
   let listChanged = false;
   try { listChanged = readFileSync(sourcelist, 'utf8') !== list; } catch { listChanged = true; }
   if (listChanged) writeFileSync(sourcelist, list);
@@ -102,6 +105,9 @@ export function privateApt(name: string, sources: AptSource[]): PrivateApt {
     cache: (args) => run('apt-cache', args, `apt-cache ${args[0]} (${name})`),
     async download(specs, into) {
       await run('apt-get', ['-qq', 'download', ...specs], `downloading ${specs.join(' ')}`, into);
+    },
+    async downloadSource(spec, into) {
+      await run('apt-get', ['-qq', 'source', '--download-only', spec], `downloading the source package ${spec}`, into);
     },
   };
 }

@@ -64,8 +64,9 @@ function dependencies(ko: Buffer): string[] {
 }
 
 /** Builds <dir>/initrd-<hash>.gz for a kernel unless it is already there; returns its path. The hash
- *  covers /init and the module list, so a change to either builds a new one. */
-export async function buildInitramfs(modulesDir: string, dir: string): Promise<string> {
+ *  covers /init and the module list, so a change to either builds a new one. `modulesDir` null: a kernel
+ *  with everything built in (this repository's own builds), whose initramfs loads nothing. */
+export async function buildInitramfs(modulesDir: string | null, dir: string): Promise<string> {
   const hash = createHash('sha256').update(INIT).update(WANTED.join()).digest('hex').slice(0, 12);
   const out = join(dir, `initrd-${hash}.gz`);
   if (existsSync(out) && statSync(out).size > 0) return out;
@@ -78,7 +79,7 @@ export async function buildInitramfs(modulesDir: string, dir: string): Promise<s
   writeFileSync(join(staging, 'init'), INIT);
   chmodSync(join(staging, 'init'), 0o755);
 
-  const available = findModules(modulesDir);
+  const available = modulesDir === null ? new Map<string, string>() : findModules(modulesDir);
   const order: string[] = [];
   const visit = async (name: string): Promise<void> => {
     if (order.includes(name)) return;

@@ -15,6 +15,8 @@ import {
 } from './kernel-cache.ts';
 
 export { KERNEL_SERIES, type KernelSeries } from './kernel-series.ts';
+/** What `--kernel` accepts: the Debian series, then the kernels this repository builds. */
+export { KERNEL_NAMES, type KernelName } from './kernel-names.ts';
 export { readManifest, type CachedKernel } from './kernel-cache.ts';
 
 // ---- pure parts (tested in test/unit/vm/kernels.test.ts) ----

@@ -3,15 +3,16 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { buildBpf } from '../run/setup/build-bpf.ts';
 import { sweepStale } from '../run/setup/sweep-stale.ts';
 import { EXIT, HarnessError } from '../support/errors.ts';
 import { requireRoot } from '../run/setup/preflight.ts';
 import { ROOT, displayPath, projectScript } from '../support/paths.ts';
 import { ownedName } from '../support/owned-names.ts';
+import { ensureHostPackages } from './host-packages.ts';
 import { GUEST, buildInitramfs } from './initramfs.ts';
-import { fetchKernel, type KernelSeries } from './kernels.ts';
+import { bootableKernel } from './boot-kernel.ts';
+import type { KernelName } from './kernel-names.ts';
 import { accelerator, boot } from './qemu.ts';
 import { openResults, writeRefused } from '../report/results-commit.ts';
 import { findExperiment } from '../../experiments/index.ts';
@@ -22,7 +23,8 @@ const VM_TIMEOUT_MS = 20 * 60_000;
 const VM_PACKAGES = ['qemu-system-x86', 'busybox-static', 'cpio', 'xz-utils', 'zstd'];
 
 export interface VmRunOptions {
-  series: KernelSeries;
+  /** A Debian series or a kernel this repository builds (kernel-names.ts). */
+  series: KernelName;
   /** The experiments to run, in catalogue order. */
   experiments: string[];
   /** The CLI flags the guests pass on (--channel, --topology, --profile; without --kernel). */
@@ -42,20 +44,6 @@ export interface VmRun {
   totalSeconds: number;
 }
 
-/** Installs the VM tools on first use; quiet when they are there. */
-async function ensureVmTools(log: (line: string) => void): Promise<void> {
-  const { stdout } = await execa('dpkg-query', ['-W', '-f', '${Package} ${db:Status-Status}\\n', ...VM_PACKAGES], { reject: false });
-  const installed = new Set(stdout.split('\n').filter((l) => l.endsWith(' installed')).map((l) => l.split(' ')[0]));
-  const missing = VM_PACKAGES.filter((p) => !installed.has(p));
-  if (missing.length === 0) return;
-  log(`[vm] installing ${missing.join(', ')}`);
-  const env = { DEBIAN_FRONTEND: 'noninteractive' };
-  const update = await execa('apt-get', ['update', '-qq'], { reject: false, env });
-  const install = update.exitCode === 0 ? await execa('apt-get', ['install', '-y', '-qq', ...missing], { reject: false, env }) : update;
-  if (install.exitCode !== 0) {
-    throw new HarnessError(EXIT.missingTool, `could not install ${missing.join(', ')}: ${install.stderr.trim()} — check the apt sources and the network`);
-  }
-}
 
 /** What every guest script starts with: its own /proc, /sys, /dev and /run, its release and boot time. */
 export function guestPreamble(): string[] {
@@ -141,15 +129,14 @@ function share(names: string[], guests: number): string[][] {
 export async function runInVm(opts: VmRunOptions): Promise<VmRun> {
   requireRoot('npm run experiment -- --kernel');
   const started = Date.now();
-  await ensureVmTools(opts.log);
+  await ensureHostPackages(VM_PACKAGES, '[vm]', opts.log);
   // Opened first: a results folder that cannot be written fails the run before it boots anything.
   const results = await openResults(opts.resultsDir, opts.log);
   const stale = [...results.recovered, ...(await sweepStale())];
   if (stale.length) opts.log(`[vm] removed what earlier runs that were killed left behind:\n  ${stale.join('\n  ')}`);
   await buildBpf(); // the guests share our build/ read-only: compile here, once
-  const kernel = await fetchKernel(opts.series, opts.log);
-  const kernelDir = join(ROOT, 'build', 'kernels', kernel.release);
-  const initrd = await buildInitramfs(kernel.modulesDir, kernelDir);
+  const kernel = await bootableKernel(opts.series, opts.log);
+  const initrd = await buildInitramfs(kernel.modulesDir, kernel.initramfsDir);
   const groups = share(opts.experiments, guestCount(opts.experiments.length));
   opts.log(`[vm] booting ${kernel.release} (${accelerator().name}${groups.length > 1 ? `, ${groups.length} guests side by side` : ''})`);
   const runs = await Promise.allSettled(
